@@ -1,0 +1,152 @@
+import * as z from 'zod';
+import {
+  duration,
+  flag,
+  hostPort,
+  httpUrl,
+  integer,
+  labelMap,
+  nonEmpty,
+  objectList,
+  oneOf,
+  ratio,
+  secret,
+  stringList,
+  text,
+} from './fields.js';
+
+// tunnelwatch's own settings. Every object is strict: an unknown key is an error, never silently ignored.
+// Durations are Go-style strings in the file ("5m") and milliseconds once parsed.
+
+export const ALERT_NAMES = [
+  'TunnelConnectorUnhealthy',
+  'TunnelConnectorDegraded',
+  'TunnelConnectorCrashLooping',
+  'TunnelHALost',
+  'TunnelReplicasSameZone',
+  'TunnelOriginUnreachable',
+  'TunnelOriginCertificateExpiring',
+  'TunnelProtocolFallback',
+  'TunnelReconnectStorm',
+  'TunnelConnectorVersionSkew',
+  'TunnelEdgeAPIUnavailable',
+  'TunnelLogShippingBehind',
+  'TunnelConfigInsecure',
+  'Watchdog',
+] as const;
+
+const identity = z.strictObject({
+  replica: text().optional(),
+  zone: text().optional(),
+  labels: labelMap().prefault({}),
+});
+
+const cloudflared = z.strictObject({
+  /** Path of the cloudflared binary, or `emulator` for the built-in emulator. */
+  binary: nonEmpty().prefault('cloudflared'),
+  /** cloudflared's own config file (ingress rules); optional for remotely-managed tunnels. */
+  config: nonEmpty().optional(),
+  token: secret().optional(),
+  tokenFile: nonEmpty().optional(),
+  metrics: hostPort().prefault('127.0.0.1:20241'),
+  haConnections: integer(1, 16).prefault(4),
+  protocol: oneOf(['auto', 'quic', 'http2']).prefault('auto'),
+  // cloudflared refuses a grace period above 3m.
+  gracePeriod: duration({ min: 0, max: 180_000 }).prefault('30s'),
+  logLevel: oneOf(['debug', 'info', 'warn', 'error']).prefault('info'),
+  extraArgs: stringList(z.string()).prefault([]),
+});
+
+const supervisor = z.strictObject({
+  restartBackoffInitial: duration({ min: 0 }).prefault('1s'),
+  restartBackoffMax: duration({ min: 0 }).prefault('1m'),
+  crashLoopRestarts: integer(1, 1000).prefault(5),
+  crashLoopWindow: duration({ min: 1000 }).prefault('10m'),
+  /** Restart a connector that is alive but has had no registered connection this long; `0s` turns it off. */
+  restartWhenDisconnectedFor: duration({ min: 0 }).prefault('0s'),
+  hangTimeout: duration({ min: 1000 }).prefault('2m'),
+  maxLineBytes: integer(1024, 16 * 1024 * 1024).prefault(1024 * 1024),
+});
+
+const server = z.strictObject({
+  listen: hostPort().prefault('0.0.0.0:9464'),
+});
+
+const edge = z.strictObject({
+  apiToken: secret().optional(),
+  accountId: z
+    .string({ error: 'expected a string' })
+    .regex(/^[0-9a-f]{32}$/, { error: 'expected a 32-character lowercase hex account id' })
+    .optional(),
+  tunnelId: z.uuid({ error: 'expected a tunnel UUID' }).optional(),
+  baseUrl: httpUrl().prefault('https://api.cloudflare.com/client/v4'),
+  pollInterval: duration({ min: 1000 }).prefault('30s'),
+  /** Share of the account's 1,200 requests per 5 minutes this replica may use. */
+  budgetShare: ratio().prefault(0.25),
+});
+
+const originTarget = z.strictObject({
+  name: nonEmpty(),
+  url: nonEmpty(),
+});
+
+const origins = z.strictObject({
+  interval: duration({ min: 1000 }).prefault('15s'),
+  timeout: duration({ min: 100 }).prefault('5s'),
+  concurrency: integer(1, 64).prefault(4),
+  failuresToDown: integer(1, 100).prefault(3),
+  successesToUp: integer(1, 100).prefault(2),
+  targets: objectList(originTarget).prefault([]),
+});
+
+const alertRule = z.strictObject({
+  alert: oneOf(ALERT_NAMES),
+  enabled: flag().prefault(true),
+  for: duration({ min: 0 }).optional(),
+  keepFiringFor: duration({ min: 0 }).optional(),
+  severity: oneOf(['critical', 'warning', 'info']).optional(),
+  threshold: z.number({ error: 'expected a number' }).optional(),
+});
+
+const alerts = z.strictObject({
+  alertmanagers: stringList(httpUrl()).prefault([]),
+  resendInterval: duration({ min: 1000 }).prefault('1m'),
+  rules: objectList(alertRule).prefault([]),
+});
+
+const loki = z.strictObject({
+  url: httpUrl(),
+  tenant: nonEmpty().optional(),
+  username: nonEmpty().optional(),
+  password: secret().optional(),
+  labels: labelMap().prefault({}),
+});
+
+const syslog = z.strictObject({
+  host: nonEmpty(),
+  port: integer(1, 65535).prefault(514),
+  protocol: oneOf(['tcp', 'udp']).prefault('tcp'),
+  appName: nonEmpty().prefault('tunnelwatch'),
+});
+
+const logs = z.strictObject({
+  level: oneOf(['debug', 'info', 'warn', 'error']).prefault('info'),
+  loki: loki.optional(),
+  syslog: syslog.optional(),
+  spoolDir: nonEmpty().prefault('./spool'),
+  spoolMaxBytes: integer(1024 * 1024, Number.MAX_SAFE_INTEGER).prefault(256 * 1024 * 1024),
+});
+
+export const settingsSchema = z.strictObject({
+  identity: identity.prefault({}),
+  cloudflared: cloudflared.prefault({}),
+  supervisor: supervisor.prefault({}),
+  server: server.prefault({}),
+  edge: edge.prefault({}),
+  origins: origins.prefault({}),
+  alerts: alerts.prefault({}),
+  logs: logs.prefault({}),
+});
+
+/** tunnelwatch's validated settings. */
+export type Settings = z.output<typeof settingsSchema>;
