@@ -1,5 +1,59 @@
-export async function main(argv: readonly string[]): Promise<number> {
-  await Promise.resolve();
-  process.stdout.write(`tunnelwatch ${argv.join(' ')}\n`);
-  return 0;
+import { VERSION } from '../version.js';
+import { analyzeCommand } from './commands/analyze.js';
+import { demoCommand } from './commands/demo.js';
+import { ingressCommand } from './commands/ingress.js';
+import { settingsCommand } from './commands/settings.js';
+import { validateCommand } from './commands/validate.js';
+import { EXIT, processIo, write, type Io } from './io.js';
+
+export const USAGE = `tunnelwatch ${VERSION} — runs, watches and explains Cloudflare Tunnel connectors (cloudflared)
+
+Usage: tunnelwatch <command> [options]
+
+Commands:
+  validate [--config FILE] [--settings FILE] [--set K=V]... [--json]
+                      check a cloudflared config (and tunnelwatch's settings when given);
+                      exit 0 valid, 1 invalid, 2 usage
+  ingress match --config FILE URL
+                      which ingress rule a URL reaches, as \`cloudflared tunnel ingress rule\` says
+  analyze [--json] [FILE|-]
+                      explain a cloudflared log (console or JSON lines, wrapped by journald,
+                      docker or kubectl, mixed formats too); reads stdin when FILE is - or absent
+  settings [--settings FILE] [--set K=V]...
+                      print the effective settings (secrets hidden) and every TUNNELWATCH_ variable
+  demo                walk through validate, ingress match and analyze on the bundled examples
+  version             print the version
+
+Settings come from defaults < --settings FILE (or TUNNELWATCH_SETTINGS) < TUNNELWATCH_* variables < --set.
+Docs: README.md, docs/errors.md (every error and warning code with its fix).
+`;
+
+type Command = (args: readonly string[], io: Io) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  validate: validateCommand,
+  ingress: ingressCommand,
+  analyze: analyzeCommand,
+  settings: settingsCommand,
+  demo: demoCommand,
+  version: async (_args, io) => {
+    await write(io.stdout, `tunnelwatch ${VERSION}\n`);
+    return EXIT.ok;
+  },
+};
+
+/** Runs the command line and returns the exit code; never throws for user input. */
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    await write(name === undefined ? io.stderr : io.stdout, USAGE);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version') return COMMANDS.version?.(rest, io) ?? EXIT.ok;
+  const command = COMMANDS[name];
+  if (!command) {
+    await write(io.stderr, `tunnelwatch: unknown command "${name}"\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  return command(rest, io);
 }

@@ -1,0 +1,29 @@
+import { LEAVES } from '../../config/leaves.js';
+import { parseCommandArgs } from '../args.js';
+import { EXIT, write, type Io } from '../io.js';
+import { renderDiagnostics } from '../render-diagnostics.js';
+import { loadSettingsFor } from '../settings-input.js';
+
+const USAGE = `Usage: tunnelwatch settings [--settings FILE] [--set K=V]...
+
+Prints the effective settings as JSON (secrets print as <secret>; durations in milliseconds), then every
+setting with its environment variable and --set name.
+`;
+
+export async function settingsCommand(args: readonly string[], io: Io): Promise<number> {
+  const parsed = await parseCommandArgs(
+    args,
+    { settings: { type: 'string' }, set: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const result = loadSettingsFor(io, parsed.values.settings, parsed.values.set ?? []);
+  if (!result.ok) {
+    await write(io.stderr, renderDiagnostics('settings', result.diagnostics));
+    return EXIT.failed;
+  }
+  const table = LEAVES.map((l) => `  ${l.dotted.padEnd(40)} ${l.env.padEnd(52)} ${l.kind}${l.values ? ` (${l.values.join('|')})` : ''}`).join('\n');
+  await write(io.stdout, `${JSON.stringify(result.settings, null, 2)}\n\nsetting                                  environment variable                                 kind\n${table}\n`);
+  return EXIT.ok;
+}
