@@ -1,1 +1,56 @@
-export async function ingressCommand(): Promise<number> { return 0; }
+import { formatOriginService } from '../../cloudflared/origin-service.js';
+import { matchIngress } from '../../cloudflared/ingress-match.js';
+import { hasErrors } from '../../diagnostic.js';
+import { parseCommandArgs } from '../args.js';
+import { checkConfigFile } from '../cloudflared-config-input.js';
+import { EXIT, write, type Io } from '../io.js';
+import { renderDiagnostics } from '../render-diagnostics.js';
+
+const USAGE = `Usage: tunnelwatch ingress match [--config FILE] [--json] URL
+
+Prints which ingress rule a URL reaches, exactly as \`cloudflared tunnel ingress rule URL\` does: the first
+rule whose hostname and path regex match, else the catch-all; the rule number is 0-based. Without --config
+the config is looked for where cloudflared looks.
+
+Exit status: 0 matched, 1 the config is invalid or the URL cannot be matched, 2 usage error.
+`;
+
+export async function ingressCommand(args: readonly string[], io: Io): Promise<number> {
+  const parsed = await parseCommandArgs(args, { config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, USAGE, io);
+  if (typeof parsed === 'number') return parsed;
+  const [sub, url, ...extra] = parsed.positionals;
+  if (sub !== 'match' || url === undefined || extra.length > 0) {
+    await write(io.stderr, `tunnelwatch ingress: expected \`match URL\`\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const lookup = checkConfigFile(io, parsed.values.config);
+  if (lookup.kind === 'not_found') {
+    await write(io.stderr, `tunnelwatch ingress match: no cloudflared config found; pass --config FILE\n`);
+    return EXIT.usage;
+  }
+  if (lookup.kind === 'unreadable') {
+    await write(io.stderr, `tunnelwatch ingress match: cannot read ${lookup.file}; check the path and its permissions\n`);
+    return EXIT.failed;
+  }
+  if (!lookup.config || hasErrors(lookup.diagnostics)) {
+    await write(io.stderr, `Validation failed\n${renderDiagnostics(lookup.file, lookup.diagnostics.filter((d) => d.severity === 'error'))}`);
+    return EXIT.failed;
+  }
+  const match = matchIngress(lookup.config, url);
+  if (!match.ok) {
+    await write(io.stderr, `tunnelwatch ingress match: ${match.error}\n`);
+    return EXIT.failed;
+  }
+  const { rule } = match;
+  const service = formatOriginService(rule.service, rule.serviceText);
+  if (parsed.values.json === true) {
+    await write(io.stdout, `${JSON.stringify({ index: match.index, hostname: rule.hostname, path: rule.path ?? null, service })}\n`);
+    return EXIT.ok;
+  }
+  let out = `Using rules from ${lookup.file}\nMatched rule #${String(match.index)}\n`;
+  if (rule.hostname !== '') out += `\thostname: ${rule.hostname}\n`;
+  if (rule.path !== undefined) out += `\tpath: ${rule.path}\n`;
+  out += `\tservice: ${service}\n`;
+  await write(io.stdout, out);
+  return EXIT.ok;
+}

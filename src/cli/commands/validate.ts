@@ -1,1 +1,81 @@
-export async function validateCommand(): Promise<number> { return 0; }
+import { hasErrors, type Diagnostic } from '../../diagnostic.js';
+import { parseCommandArgs } from '../args.js';
+import { checkConfigFile } from '../cloudflared-config-input.js';
+import { EXIT, write, type Io } from '../io.js';
+import { renderDiagnostics } from '../render-diagnostics.js';
+import { loadSettingsFor } from '../settings-input.js';
+
+const USAGE = `Usage: tunnelwatch validate [--config FILE] [--settings FILE] [--set K=V]... [--json]
+
+Checks a cloudflared config file with cloudflared's own rules and messages, plus warnings for what
+cloudflared accepts but an SRE must know (noTLSVerify, unreachable rules, plain-http remote origins, ...).
+With --settings (or TUNNELWATCH_SETTINGS, or --set), tunnelwatch's own settings are checked too, and their
+cloudflared.config is used when --config is not given. Without either, the config is looked for where
+cloudflared looks (~/.cloudflared, /etc/cloudflared, ...).
+
+  --config FILE     cloudflared config (YAML or JSON; local, remote-managed or /config form)
+  --settings FILE   tunnelwatch settings (YAML)
+  --set K=V         override one setting (repeatable)
+  --json            print {"valid": bool, "cloudflared": {...}, "settings": {...}}
+
+Exit status: 0 valid (warnings allowed), 1 invalid or unreadable, 2 usage error.
+`;
+
+interface Section {
+  readonly file: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export async function validateCommand(args: readonly string[], io: Io): Promise<number> {
+  const parsed = await parseCommandArgs(
+    args,
+    {
+      config: { type: 'string' },
+      settings: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  if (parsed.positionals.length > 0) {
+    await write(io.stderr, `tunnelwatch validate: unexpected argument ${parsed.positionals[0] ?? ''}; the config goes after --config\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const { values } = parsed;
+  const wantSettings = values.settings !== undefined || values.set !== undefined || io.env.TUNNELWATCH_SETTINGS !== undefined;
+  let settingsSection: Section | undefined;
+  let configFile = values.config;
+  if (wantSettings) {
+    const result = loadSettingsFor(io, values.settings, values.set ?? []);
+    settingsSection = { file: values.settings ?? io.env.TUNNELWATCH_SETTINGS ?? 'settings', diagnostics: result.diagnostics };
+    if (result.ok) configFile ??= result.settings.cloudflared.config;
+  }
+
+  let cloudflaredSection: Section | undefined;
+  let failed = settingsSection !== undefined && hasErrors(settingsSection.diagnostics);
+  if (configFile !== undefined || !wantSettings) {
+    const lookup = checkConfigFile(io, configFile);
+    if (lookup.kind === 'not_found') {
+      await write(io.stderr, `tunnelwatch validate: no cloudflared config found; looked in:\n${lookup.searched.map((p) => `  ${p}\n`).join('')}Pass --config FILE.\n`);
+      return EXIT.usage;
+    }
+    if (lookup.kind === 'unreadable') {
+      await write(io.stderr, `tunnelwatch validate: cannot read ${lookup.file}; check the path and its permissions\n`);
+      return EXIT.failed;
+    }
+    cloudflaredSection = { file: lookup.file, diagnostics: lookup.diagnostics };
+    failed ||= hasErrors(lookup.diagnostics);
+  }
+
+  if (values.json === true) {
+    await write(io.stdout, `${JSON.stringify({ valid: !failed, cloudflared: cloudflaredSection, settings: settingsSection })}\n`);
+  } else {
+    for (const section of [cloudflaredSection, settingsSection]) {
+      if (section) await write(io.stdout, renderDiagnostics(section.file, section.diagnostics));
+    }
+  }
+  return failed ? EXIT.failed : EXIT.ok;
+}
