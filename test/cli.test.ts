@@ -1,0 +1,123 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBin, runCli } from './helpers/cli.js';
+
+const GOOD = 'examples/cloudflared/config.yml';
+const BAD = 'examples/cloudflared/config-with-problems.yml';
+
+function tempFile(name: string, text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'tw-cli-')), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('tunnelwatch (built executable)', () => {
+  it('prints help right after the build, with exit 0', async () => {
+    const run = await runBin(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: tunnelwatch <command>');
+  });
+
+  it('exits 2 with usage for no command or an unknown one', async () => {
+    expect((await runBin([])).code).toBe(2);
+    const run = await runBin(['frobnicate']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('validate: 0 for a valid config, 1 for an invalid one', async () => {
+    const good = await runBin(['validate', '--config', GOOD]);
+    expect(good).toMatchObject({ code: 0, stdout: `${GOOD}: OK (0 errors, 0 warnings)\n` });
+    const bad = await runBin(['validate', '--config', BAD]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('TW_ERR_INGRESS_SERVICE_NO_SCHEME_OR_HOST at ingress[2].service');
+    expect(bad.stdout).toContain('localhost:9000 is an invalid address, please make sure it has a scheme and a hostname');
+  });
+});
+
+describe('validate', () => {
+  it('prints JSON with --json', async () => {
+    const run = await runCli(['validate', '--config', BAD, '--json']);
+    const out = JSON.parse(run.stdout) as { valid: boolean; cloudflared: { file: string; diagnostics: { code: string }[] } };
+    expect(run.code).toBe(1);
+    expect(out.valid).toBe(false);
+    expect(out.cloudflared.diagnostics.map((d) => d.code)).toContain('TW_WARN_INGRESS_UNREACHABLE_RULE');
+  });
+
+  it('checks tunnelwatch settings too, and takes the config path from them', async () => {
+    const settings = tempFile('tw.yaml', `cloudflared:\n  config: ${GOOD}\n`);
+    const run = await runCli(['validate', '--settings', settings]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${GOOD}: OK`);
+    expect(run.stdout).toContain(`${settings}: OK`);
+  });
+
+  it('fails on bad settings even when the cloudflared config is fine', async () => {
+    const settings = tempFile('tw.yaml', 'alerts:\n  rules:\n    - alert: TunnelHALost\n      for: soon\n');
+    const run = await runCli(['validate', '--config', GOOD, '--settings', settings]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('alerts.rules[0].for: got "soon", expected a duration');
+  });
+
+  it('never prints a token from the settings', async () => {
+    const token = 'eyJhIjoiMDEyMzQ1NiIsInQiOiJzZWNyZXQtdHVubmVsIiwicyI6InNlY3JldCJ9';
+    const run = await runCli(['validate', '--config', GOOD, '--set', 'cloudflared.token=x', '--set', `edge.apiToken=${token}`]);
+    expect(run.stdout + run.stderr).not.toContain(token);
+    expect(run.code).toBe(1);
+  });
+
+  it('exits 1 for an unreadable file and 2 for usage errors', async () => {
+    expect((await runCli(['validate', '--config', '/nonexistent.yml'])).code).toBe(1);
+    expect((await runCli(['validate', 'config.yml'])).code).toBe(2);
+    expect((await runCli(['validate', '--bogus'])).code).toBe(2);
+  });
+});
+
+describe('ingress match', () => {
+  it.each([
+    ['https://app.example.com/', 'Matched rule #0\n\thostname: app.example.com\n\tservice: http://localhost:8080\n'],
+    ['https://api.example.com/v1/orders?x=1', 'Matched rule #1\n\thostname: api.example.com\n\tpath: ^/v1/\n\tservice: https://10.0.0.7:9443\n'],
+    ['https://api.example.com/v2/orders', 'Matched rule #4\n\tservice: http_status:404\n'],
+    ['https://a.b.preview.example.com:8443/', 'Matched rule #2\n\thostname: *.preview.example.com\n\tservice: http://localhost:8081\n'],
+    ['https://preview.example.com/', 'Matched rule #4\n\tservice: http_status:404\n'],
+  ])('%s', async (url, expected) => {
+    const run = await runCli(['ingress', 'match', '--config', GOOD, url]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`Using rules from ${GOOD}\n${expected}`);
+  });
+
+  it('refuses an invalid config like cloudflared (Validation failed, exit 1)', async () => {
+    const run = await runCli(['ingress', 'match', '--config', BAD, 'https://app.example.com/']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Validation failed');
+  });
+
+  it('explains a URL without a host', async () => {
+    const run = await runCli(['ingress', 'match', '--config', GOOD, 'app.example.com']);
+    expect(run).toMatchObject({ code: 1, stderr: "tunnelwatch ingress match: app.example.com doesn't have a hostname, consider adding a scheme\n" });
+  });
+
+  it('needs `match URL`', async () => {
+    expect((await runCli(['ingress', '--config', GOOD])).code).toBe(2);
+  });
+});
+
+describe('settings', () => {
+  it('prints effective settings with secrets hidden and the env table', async () => {
+    const run = await runCli(['settings'], { env: { TUNNELWATCH_CLOUDFLARED_TOKEN: 'very-secret-token-value' } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('"token": "<secret>"');
+    expect(run.stdout).not.toContain('very-secret-token-value');
+    expect(run.stdout).toContain('TUNNELWATCH_CLOUDFLARED_HA_CONNECTIONS');
+  });
+});
+
+describe('demo', () => {
+  it('runs every step on the bundled examples', async () => {
+    const run = await runCli(['demo']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.match(/\(exit code \d\)/g)).toEqual(['(exit code 0)', '(exit code 1)', '(exit code 0)', '(exit code 0)', '(exit code 0)']);
+  });
+});
