@@ -15,6 +15,8 @@ interface Base {
   readonly format: LogFormat;
   /** Wrapper the line arrived in, when one was removed (journald, docker compose, kubectl, CRI log file). */
   readonly wrapper?: 'journald' | 'docker' | 'kubectl' | 'cri';
+  /** Set on a CRI log file `P` record: a fragment of a longer line, to be joined with what follows. */
+  readonly partial?: true;
   /** The time cloudflared wrote, as written (RFC3339 for zerolog lines, `2006/01/02 15:04:05` for Go log). */
   readonly time?: string;
   /** `time` as Unix milliseconds, when it could be read. */
