@@ -114,10 +114,21 @@ describe('settings', () => {
   });
 });
 
-describe('demo', () => {
-  it('runs every step on the bundled examples', async () => {
-    const run = await runCli(['demo']);
+describe('demo (built executable, real child processes)', () => {
+  it('starts the emulated tunnel, checks it end to end, and stops cleanly', async () => {
+    const run = await runBin(['demo', '--for', '0s', '--time-scale', '0.05']);
+    expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout.match(/\(exit code \d\)/g)).toEqual(['(exit code 0)', '(exit code 1)', '(exit code 0)', '(exit code 0)', '(exit code 0)']);
+    expect(run.stdout.match(/replica-\d \/ready: 4 of 4 connections registered/g)).toHaveLength(2);
+    expect(run.stdout).toContain('tunnel demo-tunnel is healthy, 2 connectors');
+    expect(run.stdout).toMatch(/GET https:\/\/app\.demo\.example\/ via replica-1: 200\n/);
+    expect(run.stdout).toMatch(/GET https:\/\/dead\.demo\.example\/ via replica-1: 502\n/);
+    expect(run.stdout).toMatch(/GET https:\/\/unknown\.demo\.example\/ via replica-1: 404\n/);
+    expect(run.stdout).toContain('Stopped: replicas shut down gracefully.');
+    expect(run.stdout).not.toMatch(/eyJhIjoi/);
+  });
+
+  it('rejects a bad --for', async () => {
+    expect((await runCli(['demo', '--for', 'soon'])).code).toBe(2);
   });
 });

@@ -1,6 +1,7 @@
 import { VERSION } from '../version.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { demoCommand } from './commands/demo.js';
+import { emulateCommand } from './commands/emulate.js';
 import { ingressCommand } from './commands/ingress.js';
 import { settingsCommand } from './commands/settings.js';
 import { validateCommand } from './commands/validate.js';
@@ -21,7 +22,11 @@ Commands:
                       docker or kubectl, mixed formats too); reads stdin when FILE is - or absent
   settings [--settings FILE] [--set K=V]...
                       print the effective settings (secrets hidden) and every TUNNELWATCH_ variable
-  demo                walk through validate, ingress match and analyze on the bundled examples
+  demo [--for DURATION]
+                      start an emulated tunnel on loopback (API emulator, two emulated cloudflared
+                      replicas, three origins), check it, and print where to look
+  emulate cloudflared|api ...
+                      run the cloudflared emulator or the Cloudflare API emulator on their own
   version             print the version
 
 Settings come from defaults < --settings FILE (or TUNNELWATCH_SETTINGS) < TUNNELWATCH_* variables < --set.
@@ -36,6 +41,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   analyze: analyzeCommand,
   settings: settingsCommand,
   demo: demoCommand,
+  emulate: emulateCommand,
   version: async (_args, io) => {
     await write(io.stdout, `tunnelwatch ${VERSION}\n`);
     return EXIT.ok;
