@@ -19,7 +19,7 @@ describe('analyze --json over a real-format log (built executable)', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const { events, summary } = JSON.parse(run.stdout) as { events: { type: string }[]; summary: LogSummary };
-    expect(events).toHaveLength(95);
+    expect(events).toHaveLength(101);
     expect(events.filter((e) => e.type === 'registered')).toHaveLength(14);
     expect(summary).toMatchObject({
       version: '2026.8.2',
@@ -28,7 +28,7 @@ describe('analyze --json over a real-format log (built executable)', () => {
       connectionsUp: [0, 1, 2],
       registrations: 14,
       disconnects: 11,
-      fallbacks: 4,
+      fallbacks: 1,
       originErrors: 3,
       disconnectReasons: [
         { reason: 'http2: server sent GOAWAY and closed the connection; LastStreamID=1, ErrCode=NO_ERROR, debug=""', count: 5 },
@@ -38,7 +38,7 @@ describe('analyze --json over a real-format log (built executable)', () => {
       ],
       reconnectStorms: [{ start: Date.parse('2026-08-20T11:10:00Z'), end: Date.parse('2026-08-20T11:12:00Z'), disconnects: 5, connIndexes: [2, 3] }],
       protocols: { quic: 5, http2: 9 },
-      formats: { console: 89, json: 4, empty: 1, plain: 1 },
+      formats: { console: 95, json: 4, empty: 1, plain: 1 },
     });
     expect(summary.originErrorsByService.map((o) => [o.originService, o.count])).toEqual([
       ['http://localhost:8080', 2],
