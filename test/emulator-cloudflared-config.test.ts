@@ -3,24 +3,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readConnectorMetrics } from '../src/cloudflared/connector-metrics.js';
 import { parseExposition } from '../src/cloudflared/exposition.js';
 import type { LogEvent } from '../src/cloudflared/log-event.js';
-import { ACCOUNT_TAG, Emulated, TUNNEL_ID } from './emulator-cloudflared-harness.js';
+import { ACCOUNT_TAG, isType, registeredOn, trackedEmulators, TUNNEL_ID } from './emulator-cloudflared-harness.js';
 
-const running: Emulated[] = [];
-function start(...args: Parameters<typeof Emulated.start>): Emulated {
-  const e = Emulated.start(...args);
-  running.push(e);
-  return e;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.stop()));
-});
+const start = trackedEmulators();
 
-const isType = (type: LogEvent['type']) => (e: LogEvent): boolean => e.type === type;
-const registeredOn = (index: number) => (e: LogEvent): boolean => e.type === 'registered' && e.connIndex === index;
 
 function expectInOrder(events: readonly LogEvent[], predicates: readonly ((e: LogEvent) => boolean)[]): void {
   let from = 0;

@@ -1,23 +1,14 @@
 // Every fault of the emulated cloudflared produces cloudflared's log events (checked through parseLogLine),
 // and /ready and /metrics move accordingly. Faults are applied through the control endpoint or a scenario.
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readConnectorMetrics } from '../src/cloudflared/connector-metrics.js';
 import { parseExposition } from '../src/cloudflared/exposition.js';
 import type { LogEvent } from '../src/cloudflared/log-event.js';
-import { Emulated } from './emulator-cloudflared-harness.js';
+import { Emulated, registeredOn, trackedEmulators } from './emulator-cloudflared-harness.js';
 
-const running: Emulated[] = [];
-function start(...args: Parameters<typeof Emulated.start>): Emulated {
-  const e = Emulated.start(...args);
-  running.push(e);
-  return e;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.stop()));
-});
+const start = trackedEmulators();
 
-const registeredOn = (index: number) => (e: LogEvent): boolean => e.type === 'registered' && e.connIndex === index;
 
 async function allUp(e: Emulated): Promise<void> {
   await e.waitFor(registeredOn(3), 'conn 3 registered');

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { parseLogLine } from '../src/cloudflared/log-line.js';
 import type { LogEvent } from '../src/cloudflared/log-event.js';
 import { encodeTunnelToken } from '../src/cloudflared/token.js';
@@ -194,3 +195,20 @@ export class Emulated {
     if (untyped.length > 0) throw new Error(`lifecycle lines parsed as other:\n${untyped.map((e) => e.message).join('\n')}`);
   }
 }
+
+/** A start function for one test file: every emulator it starts is stopped (and checked) after each test. */
+export function trackedEmulators(): (options?: StartOptions) => Emulated {
+  const running: Emulated[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((e) => e.stop()));
+  });
+  return (options) => {
+    const e = Emulated.start(options);
+    running.push(e);
+    return e;
+  };
+}
+
+export const isType = (type: LogEvent['type']) => (e: LogEvent): boolean => e.type === type;
+export const registeredOn = (index: number) => (e: LogEvent): boolean => e.type === 'registered' && e.connIndex === index;
+export const message = (text: string) => (e: LogEvent): boolean => e.message === text;

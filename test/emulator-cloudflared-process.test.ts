@@ -4,26 +4,15 @@
 import { createServer, type Server } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readConnectorMetrics } from '../src/cloudflared/connector-metrics.js';
 import { parseExposition } from '../src/cloudflared/exposition.js';
 import type { LogEvent } from '../src/cloudflared/log-event.js';
 import { parseLogLine } from '../src/cloudflared/log-line.js';
-import { Emulated, TUNNEL_ID } from './emulator-cloudflared-harness.js';
+import { isType, message, registeredOn, trackedEmulators, TUNNEL_ID } from './emulator-cloudflared-harness.js';
 
-const running: Emulated[] = [];
-function start(...args: Parameters<typeof Emulated.start>): Emulated {
-  const e = Emulated.start(...args);
-  running.push(e);
-  return e;
-}
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((e) => e.stop()));
-});
+const start = trackedEmulators();
 
-const isType = (type: LogEvent['type']) => (e: LogEvent): boolean => e.type === type;
-const registeredOn = (index: number) => (e: LogEvent): boolean => e.type === 'registered' && e.connIndex === index;
-const message = (text: string) => (e: LogEvent): boolean => e.message === text;
 
 /** Indexes of the first event matching each predicate, in order; fails when one is missing or out of order. */
 function expectInOrder(events: readonly LogEvent[], predicates: readonly ((e: LogEvent) => boolean)[]): void {
