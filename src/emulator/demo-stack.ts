@@ -67,10 +67,15 @@ function waitForPortsFile(path: string, child: ChildProcess, timeoutMs: number):
   });
 }
 
+// cloudflared's default grace period is 30 s; a replica still alive well after that is killed.
+const STOP_KILL_AFTER_MS = 35_000;
+
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), STOP_KILL_AFTER_MS);
     child.once('exit', () => {
+      clearTimeout(kill);
       resolve();
     });
     child.kill('SIGTERM');
@@ -118,7 +123,13 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
   });
   const token = api.tunnelToken(ACCOUNT, TUNNEL);
   const replicas: Replica[] = [];
+  // If this process dies without stop() (an uncaught error), take the replicas with it: no orphans.
+  const killReplicas = (): void => {
+    for (const r of replicas) r.child.kill('SIGKILL');
+  };
+  process.once('exit', killReplicas);
   const closeServers = async (): Promise<void> => {
+    process.off('exit', killReplicas);
     await Promise.all([api.close(), http.close(), tcp.close()]);
   };
   try {
@@ -142,7 +153,10 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       child.stderr.pipe(createWriteStream(logFile));
-      const ports = await waitForPortsFile(portsFile, child, options.startTimeoutMs ?? 10_000);
+      const ports = await waitForPortsFile(portsFile, child, options.startTimeoutMs ?? 10_000).catch(async (error: unknown) => {
+        await stopChild(child);
+        throw error;
+      });
       replicas.push({ name, child, logFile, ports });
     }
   } catch (error) {
