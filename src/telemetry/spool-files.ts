@@ -1,0 +1,72 @@
+import { open, rename } from 'node:fs/promises';
+
+/** On-disk helpers for the spool: segment names, line and position parsing, ranged reads, crash-safe replacement. */
+export interface SpoolPosition { segment: number; offset: number }
+
+export function segName(seq: number): string {
+  return `seg-${String(seq).padStart(12, '0')}.jsonl`;
+}
+
+/** Bytes [from, to) of a file (fewer if the file is shorter). */
+export async function readRange(path: string, from: number, to: number): Promise<Buffer> {
+  const len = Math.max(0, to - from);
+  const buf = Buffer.alloc(len);
+  if (len === 0) return buf;
+  const fh = await open(path, 'r');
+  try {
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await fh.read(buf, got, len - got, from + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === len ? buf : buf.subarray(0, got);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** fsync a directory so that creations, renames and deletions in it are durable. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Write temp file, fsync it, rename over `path`, fsync the directory: readers see old or new, never half. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  await syncDir(path.slice(0, Math.max(1, path.lastIndexOf('/'))));
+}
+
+/** One spool line `{"t":<append ms>,"r":<record>}`; undefined when corrupt. */
+export function parseLine(text: string): { t: number; r: unknown } | undefined {
+  try {
+    const v = JSON.parse(text) as { t?: unknown; r?: unknown } | null;
+    return v && typeof v.t === 'number' && 'r' in v ? { t: v.t, r: v.r } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readPosition(path: string): Promise<SpoolPosition | undefined> {
+  try {
+    const fh = await open(path, 'r');
+    const text = await fh.readFile('utf8').finally(() => fh.close());
+    const v = JSON.parse(text) as Partial<SpoolPosition>;
+    return typeof v.segment === 'number' && typeof v.offset === 'number' ? { segment: v.segment, offset: v.offset } : undefined;
+  } catch {
+    return undefined;
+  }
+}

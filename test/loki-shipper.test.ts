@@ -1,0 +1,190 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LokiShipper, defaultSleep, parseRetryAfter } from '../src/telemetry/loki-shipper.js';
+import type { LokiShipperOptions } from '../src/telemetry/loki-shipper.js';
+import type { LokiRecord } from '../src/telemetry/loki-push.js';
+import { Spool } from '../src/telemetry/spool.js';
+import { Secret } from '../src/secret.js';
+
+interface Fake { port: number; proc: ChildProcess; base: string }
+interface Received { stream: Record<string, string>; values: [string, string][] }
+
+const FAKE = join(import.meta.dirname, 'servers', 'fake-loki.ts');
+const children: ChildProcess[] = [];
+let dir: string;
+
+beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'loki-ship-')); });
+afterEach(async () => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+function startFake(port = 0): Promise<Fake> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', FAKE, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(proc);
+  return new Promise((resolve, reject) => {
+    proc.once('exit', (code) => { reject(new Error(`fake loki exited ${code}`)); });
+    proc.stdout.on('data', (d: Buffer) => {
+      const m = /listening (\d+)/.exec(d.toString());
+      if (m) resolve({ port: Number(m[1]), proc, base: `http://127.0.0.1:${m[1]}` });
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => { resolve(typeof addr === 'object' && addr ? addr.port : 0); });
+    });
+  });
+}
+
+const control = async (f: Fake, path: string, body: string): Promise<void> => {
+  await fetch(`${f.base}${path}`, { method: 'POST', body });
+};
+const getJson = async <T>(f: Fake, path: string): Promise<T> => (await fetch(`${f.base}${path}`)).json() as Promise<T>;
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Records the delays the shipper asked for, but waits only a few ms. */
+function fastSleep(sleeps: number[]): (ms: number, signal: AbortSignal) => Promise<void> {
+  return (ms, signal) => {
+    sleeps.push(ms);
+    return defaultSleep(Math.min(ms, 5), signal);
+  };
+}
+
+const rec = (stream: string, i: number): LokiRecord => ({ timestampNs: `${1_700_000_000_000_000_000n + BigInt(i)}`, line: `${stream}-${i}`, labels: { app: stream } });
+
+async function setup(url: string, extra: Partial<LokiShipperOptions> = {}): Promise<{ spool: Spool<LokiRecord>; shipper: LokiShipper; sleeps: number[] }> {
+  const spool = await Spool.open<LokiRecord>({ dir: join(dir, 'spool'), maxBytes: 1e7 });
+  const sleeps: number[] = [];
+  const shipper = new LokiShipper({ spool, url, quarantinePath: join(dir, 'quarantine.jsonl'), sleep: fastSleep(sleeps), random: () => 0.5, batchRecords: 7, timeoutMs: 2000, ...extra });
+  return { spool, shipper, sleeps };
+}
+
+const lines = (rs: Received[], app: string): string[] => rs.filter((r) => r.stream.app === app).flatMap((r) => r.values.map((v) => v[1]));
+
+describe('LokiShipper against a fake Loki in a child process', () => {
+  it('Loki down (connection refused) under steady appends: everything arrives once, in order per stream', async () => {
+    const port = await freePort();
+    const { spool, shipper } = await setup(`http://127.0.0.1:${port}/loki/api/v1/push`);
+    shipper.start();
+    let i = 0;
+    const appendSome = (): void => { spool.append([rec('a', i), rec('b', i)]); i++; };
+    for (; i < 20;) { appendSome(); await new Promise((r) => setTimeout(r, 2)); }
+    await until(() => shipper.stats.retries >= 3);
+    expect(shipper.stats.lastError).toMatch(/network/);
+    expect(shipper.stats.shipped).toBe(0);
+    const fake = await startFake(port);
+    for (; i < 40;) { appendSome(); shipper.wake(); await new Promise((r) => setTimeout(r, 2)); }
+    await shipper.stop(5000);
+    const got = await getJson<Received[]>(fake, '/received');
+    const want = Array.from({ length: 40 }, (_, k) => k);
+    expect(lines(got, 'a')).toEqual(want.map((k) => `a-${k}`));
+    expect(lines(got, 'b')).toEqual(want.map((k) => `b-${k}`));
+    expect(shipper.stats.shipped).toBe(80);
+    expect((await spool.stats()).records).toBe(0);
+    await spool.close();
+  });
+
+  it('retries 500 with backoff and honours 429 Retry-After (seconds)', async () => {
+    const fake = await startFake();
+    await control(fake, '/script', '500,429:retry-after=1,204');
+    const { spool, shipper, sleeps } = await setup(`${fake.base}/loki/api/v1/push`);
+    spool.append([rec('a', 0), rec('a', 1), rec('a', 2)]);
+    shipper.start();
+    await until(() => shipper.stats.shipped === 3);
+    await shipper.stop(1000);
+    expect(sleeps.slice(0, 2)).toEqual([375, 1000]); // backoff 500ms base, half jitter at random()=0.5; then Retry-After: 1
+    expect(shipper.stats.retries).toBe(2);
+    expect((await getJson<{ status: number }[]>(fake, '/requests')).map((r) => r.status)).toEqual([500, 429, 204]);
+    expect(lines(await getJson<Received[]>(fake, '/received'), 'a')).toEqual(['a-0', 'a-1', 'a-2']);
+    await spool.close();
+  });
+
+  it('a 400 for one bad record quarantines only it; the rest arrive and the pipeline goes on', async () => {
+    const fake = await startFake();
+    await control(fake, '/reject', 'BAD');
+    const { spool, shipper } = await setup(`${fake.base}/loki/api/v1/push`);
+    const recs = Array.from({ length: 7 }, (_, k) => rec('a', k));
+    recs[4] = { ...rec('a', 4), line: 'a-4 BAD' };
+    spool.append(recs);
+    spool.append([rec('a', 7), rec('a', 8)]);
+    shipper.start();
+    await until(() => shipper.stats.shipped === 8);
+    await shipper.stop(1000);
+    expect(shipper.stats.quarantined).toBe(1);
+    expect(lines(await getJson<Received[]>(fake, '/received'), 'a')).toEqual(['a-0', 'a-1', 'a-2', 'a-3', 'a-5', 'a-6', 'a-7', 'a-8']);
+    const q = (await readFile(join(dir, 'quarantine.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: number; response: string; record: LokiRecord });
+    expect(q).toHaveLength(1);
+    expect(q[0]).toMatchObject({ status: 400, record: { line: 'a-4 BAD' } });
+    expect(q[0]?.response).toMatch(/line_too_long/);
+    await spool.close();
+  });
+
+  it('a batch peeked but not committed before a crash is delivered after reopen', async () => {
+    const fake = await startFake();
+    const spool1 = await Spool.open<LokiRecord>({ dir: join(dir, 'spool'), maxBytes: 1e7 });
+    spool1.append([rec('a', 0), rec('a', 1), rec('a', 2)]);
+    await spool1.peek(10, 1e6); // in flight when the process "dies": spool1 is abandoned, never committed
+    const { spool, shipper } = await setup(`${fake.base}/loki/api/v1/push`);
+    shipper.start();
+    await until(() => shipper.stats.shipped === 3);
+    await shipper.stop(1000);
+    expect(lines(await getJson<Received[]>(fake, '/received'), 'a')).toEqual(['a-0', 'a-1', 'a-2']);
+    await spool.close();
+    await spool1.close();
+  });
+
+  it('sends basic auth and X-Scope-OrgID, and never puts the password in stats', async () => {
+    const fake = await startFake();
+    await control(fake, '/script', '503,204');
+    const { spool, shipper } = await setup(`${fake.base}/loki/api/v1/push`, { tenant: 'team-a', basicAuth: { username: 'u', password: new Secret('p4ss-w0rd') } });
+    spool.append([rec('a', 0)]);
+    shipper.start();
+    await until(() => shipper.stats.shipped === 1);
+    await shipper.stop(1000);
+    const reqs = await getJson<{ authorization: string; tenant: string }[]>(fake, '/requests');
+    expect(reqs[1]).toEqual({ status: 204, authorization: 'Basic dTpwNHNzLXcwcmQ=', tenant: 'team-a' });
+    expect(shipper.stats.lastError).toMatch(/HTTP 503/);
+    expect(JSON.stringify(shipper.stats)).not.toContain('p4ss');
+    await spool.close();
+  });
+
+  it('stop() gives up at its deadline while Loki is down and keeps the records spooled', async () => {
+    const port = await freePort();
+    const { spool, shipper } = await setup(`http://127.0.0.1:${port}/loki/api/v1/push`, { sleep: defaultSleep, backoffBaseMs: 20 });
+    spool.append([rec('a', 0), rec('a', 1)]);
+    shipper.start();
+    const t0 = Date.now();
+    await shipper.stop(300);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(shipper.stats.retries).toBeGreaterThan(0);
+    expect((await spool.stats()).records).toBe(2);
+    await spool.close();
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delta-seconds and HTTP dates', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('7', now)).toBe(7000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+});
