@@ -1,0 +1,185 @@
+// Runs cloudflared and keeps it running: start, on every unexpected end ask the restart policy, restart after
+// the backoff or stop for good when the crash-loop breaker opens. stop() is the graceful path (tunnelwatch's
+// own SIGTERM): one SIGTERM to the child, cloudflared's grace period plus a margin, then SIGKILL.
+import { parseLogLine } from '../cloudflared/log-line.js';
+import type { Settings } from '../config/schema.js';
+import { Child, type ChildExit, type ChildLine } from './child.js';
+import type { Command } from './command.js';
+import { TypedEmitter } from './emitter.js';
+import { HangWatch, healthcheckProbe, type Probe } from './hang-watch.js';
+import { policyOptions, RestartPolicy, type BreakerOpen, type RestartReason } from './restart-policy.js';
+
+export interface SupervisorEvents {
+  /** A child was spawned; `run` counts spawns from 1. */
+  readonly started: { readonly pid: number; readonly run: number };
+  readonly line: ChildLine & { readonly pid: number | undefined };
+  /** A child ended; `reason` is undefined when stop() ended it. */
+  readonly exited: ChildExit & { readonly pid: number | undefined; readonly reason: RestartReason | undefined };
+  readonly restarting: { readonly reason: RestartReason; readonly delayMs: number; readonly attempt: number };
+  readonly breaker_open: BreakerOpen;
+  /** stop() finished; `exit` is how the last child ended (undefined when none was running). */
+  readonly stopped: { readonly exit: ChildExit | undefined };
+}
+
+export type SupervisorState = 'idle' | 'running' | 'backoff' | 'breaker_open' | 'stopping' | 'stopped';
+
+export interface SupervisorOptions {
+  readonly command: Command;
+  readonly policy: RestartPolicy;
+  /** cloudflared's --grace-period. */
+  readonly gracePeriodMs: number;
+  /** Extra wait after the grace period before SIGKILL (default 5 s). */
+  readonly stopMarginMs?: number;
+  readonly maxLineBytes: number;
+  /** Monotonic milliseconds (default performance.now). */
+  readonly now?: () => number;
+  /** Kill and restart (reason `hang`) a child silent and not answering on its metrics address this long. */
+  readonly hang?: { readonly timeoutMs: number; readonly probe?: Probe };
+}
+
+/** Options from settings for a given command (see buildCommand). */
+export function supervisorOptions(settings: Settings, command: Command, random: () => number = Math.random): SupervisorOptions {
+  return {
+    command,
+    policy: new RestartPolicy(policyOptions(settings.supervisor, random)),
+    gracePeriodMs: settings.cloudflared.gracePeriod,
+    maxLineBytes: settings.supervisor.maxLineBytes,
+    hang: { timeoutMs: settings.supervisor.hangTimeout },
+  };
+}
+
+/** Why a child ended, as the restart policy sees it. */
+export function reasonOf(exit: ChildExit): RestartReason {
+  if (exit.spawnError !== undefined) return { kind: 'start_failed', error: exit.spawnError };
+  if (exit.signal !== null) return { kind: 'signal', signal: exit.signal };
+  return { kind: 'exit', code: exit.code ?? -1 };
+}
+
+export class Supervisor extends TypedEmitter<SupervisorEvents> {
+  readonly #o: SupervisorOptions;
+  readonly #now: () => number;
+  #state: SupervisorState = 'idle';
+  #child: Child | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #runs = 0;
+  #watch: HangWatch | undefined;
+  #hung: Child | undefined;
+  #stopping: Promise<ChildExit | undefined> | undefined;
+
+  constructor(options: SupervisorOptions) {
+    super();
+    this.#o = options;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  get state(): SupervisorState {
+    return this.#state;
+  }
+
+  /** The pid of the running child, if any. */
+  get pid(): number | undefined {
+    return this.#child?.alive === true ? this.#child.pid : undefined;
+  }
+
+  start(): void {
+    if (this.#state !== 'idle') throw new Error(`supervisor already ${this.#state}`);
+    this.#spawn();
+  }
+
+  /** Stops the child gracefully (SIGTERM, then SIGKILL after grace + margin) and never restarts it. Idempotent. */
+  stop(): Promise<ChildExit | undefined> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<ChildExit | undefined> {
+    this.#state = 'stopping';
+    // A draining cloudflared may well be quiet: the stop's own SIGKILL deadline replaces hang detection.
+    this.#watch?.stop();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const child = this.#child;
+    const exit = child === undefined ? undefined : await child.stop(this.#o.gracePeriodMs + (this.#o.stopMarginMs ?? 5000));
+    this.#state = 'stopped';
+    this.emit('stopped', { exit });
+    return exit;
+  }
+
+  #spawn(): void {
+    this.#runs++;
+    this.#state = 'running';
+    const watch = this.#watchHangs(() => child);
+    let child: Child;
+    try {
+      child = new Child(this.#o.command, {
+        maxLineBytes: this.#o.maxLineBytes,
+        onLine: (line) => {
+          if (watch !== undefined) {
+            watch.activity();
+            if (line.line.includes('Starting metrics server')) {
+              const event = parseLogLine(line.line);
+              if (event.type === 'metrics_server') watch.address = event.address;
+            }
+          }
+          this.emit('line', { ...line, pid: child.pid });
+        },
+        now: this.#now,
+      });
+    } catch (error) {
+      // spawn() throws at once on arguments it cannot pass (a NUL byte, say): a failed start like ENOENT.
+      watch?.stop();
+      this.#afterEnd({ kind: 'start_failed', error: error instanceof Error ? error.message : String(error) }, 0);
+      return;
+    }
+    this.#child = child;
+    this.#watch = watch;
+    void child.exited.then((exit) => { this.#onExit(child, exit); });
+    if (child.pid !== undefined) this.emit('started', { pid: child.pid, run: this.#runs });
+  }
+
+  #watchHangs(child: () => Child): HangWatch | undefined {
+    const hang = this.#o.hang;
+    if (hang === undefined) return undefined;
+    return new HangWatch({
+      timeoutMs: hang.timeoutMs,
+      probe: hang.probe ?? healthcheckProbe,
+      now: this.#now,
+      onHang: () => {
+        this.#hung = child();
+        child().kill();
+      },
+    });
+  }
+
+  #onExit(child: Child, exit: ChildExit): void {
+    if (this.#child === child) {
+      this.#child = undefined;
+      this.#watch?.stop();
+      this.#watch = undefined;
+    }
+    if (this.#state === 'stopping' || this.#state === 'stopped') {
+      this.emit('exited', { ...exit, pid: child.pid, reason: undefined });
+      return;
+    }
+    const reason: RestartReason = this.#hung === child ? { kind: 'hang' } : reasonOf(exit);
+    this.#hung = undefined;
+    this.emit('exited', { ...exit, pid: child.pid, reason });
+    this.#afterEnd(reason, exit.durationMs);
+  }
+
+  /** Restart after the backoff, or open the breaker. */
+  #afterEnd(reason: RestartReason, upMs: number): void {
+    const decision = this.#o.policy.decide(reason, upMs, this.#now());
+    if (decision.action === 'give_up') {
+      this.#state = 'breaker_open';
+      this.emit('breaker_open', decision.breaker);
+      return;
+    }
+    this.#state = 'backoff';
+    this.emit('restarting', { reason, delayMs: decision.delayMs, attempt: decision.attempt });
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#state === 'backoff') this.#spawn();
+    }, decision.delayMs);
+  }
+}
