@@ -6,20 +6,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConnectorMetrics } from '../src/cloudflared/connector-metrics.js';
 import { parseExposition } from '../src/cloudflared/exposition.js';
-import type { LogEvent } from '../src/cloudflared/log-event.js';
-import { ACCOUNT_TAG, isType, registeredOn, trackedEmulators, TUNNEL_ID } from './emulator-cloudflared-harness.js';
+import { ACCOUNT_TAG, expectInOrder, isType, registeredOn, trackedEmulators, TUNNEL_ID } from './emulator-cloudflared-harness.js';
 
 const start = trackedEmulators();
-
-
-function expectInOrder(events: readonly LogEvent[], predicates: readonly ((e: LogEvent) => boolean)[]): void {
-  let from = 0;
-  for (const [i, p] of predicates.entries()) {
-    const at = events.findIndex((e, j) => j >= from && p(e));
-    expect(at, `step ${String(i)} not found after event ${String(from)}`).toBeGreaterThanOrEqual(0);
-    from = at + 1;
-  }
-}
 
 describe('named tunnels with a config file', () => {
   it('runs from a credentials file: config-file flags, debug lines, local config push, pidfile', async () => {

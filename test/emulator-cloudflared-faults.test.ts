@@ -9,7 +9,6 @@ import { Emulated, registeredOn, trackedEmulators } from './emulator-cloudflared
 
 const start = trackedEmulators();
 
-
 async function allUp(e: Emulated): Promise<void> {
   await e.waitFor(registeredOn(3), 'conn 3 registered');
   await e.readyUntil((r) => r.body.readyConnections === 4, '4 ready');

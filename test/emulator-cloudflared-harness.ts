@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { parseLogLine } from '../src/cloudflared/log-line.js';
 import type { LogEvent } from '../src/cloudflared/log-event.js';
 import { encodeTunnelToken } from '../src/cloudflared/token.js';
@@ -212,3 +212,13 @@ export function trackedEmulators(): (options?: StartOptions) => Emulated {
 export const isType = (type: LogEvent['type']) => (e: LogEvent): boolean => e.type === type;
 export const registeredOn = (index: number) => (e: LogEvent): boolean => e.type === 'registered' && e.connIndex === index;
 export const message = (text: string) => (e: LogEvent): boolean => e.message === text;
+
+/** Fails unless each predicate matches an event, in this order, from event `from` on. */
+export function expectInOrder(events: readonly LogEvent[], predicates: readonly ((e: LogEvent) => boolean)[], from = 0): void {
+  let at = from;
+  for (const [i, p] of predicates.entries()) {
+    const found = events.findIndex((e, j) => j >= at && p(e));
+    expect(found, `step ${String(i)} not found after event ${String(at)}`).toBeGreaterThanOrEqual(0);
+    at = found + 1;
+  }
+}

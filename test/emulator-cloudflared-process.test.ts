@@ -7,22 +7,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConnectorMetrics } from '../src/cloudflared/connector-metrics.js';
 import { parseExposition } from '../src/cloudflared/exposition.js';
-import type { LogEvent } from '../src/cloudflared/log-event.js';
 import { parseLogLine } from '../src/cloudflared/log-line.js';
-import { isType, message, registeredOn, trackedEmulators, TUNNEL_ID } from './emulator-cloudflared-harness.js';
+import { expectInOrder, isType, message, registeredOn, trackedEmulators, TUNNEL_ID } from './emulator-cloudflared-harness.js';
 
 const start = trackedEmulators();
-
-
-/** Indexes of the first event matching each predicate, in order; fails when one is missing or out of order. */
-function expectInOrder(events: readonly LogEvent[], predicates: readonly ((e: LogEvent) => boolean)[]): void {
-  let from = 0;
-  for (const [i, p] of predicates.entries()) {
-    const at = events.findIndex((e, j) => j >= from && p(e));
-    expect(at, `step ${String(i)} not found after event ${String(from)}`).toBeGreaterThanOrEqual(0);
-    from = at + 1;
-  }
-}
 
 describe('start-up', () => {
   it('logs the start sequence, is 503 until conn 0 registers, then ready with 4 connections', async () => {

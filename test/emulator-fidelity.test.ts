@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition, type Exposition } from '../src/cloudflared/exposition.js';
 import type { LogEvent } from '../src/cloudflared/log-event.js';
 import { reserveDeadPort, startHttpOrigin } from '../src/emulator/origins.js';
-import { Emulated } from './emulator-cloudflared-harness.js';
+import { Emulated, expectInOrder } from './emulator-cloudflared-harness.js';
 
 interface RouteRow { path: string; state?: 'connected' | 'disconnected'; status: number; body?: string; bodyPattern?: string; contentType?: string }
 interface LogRow { type: string; level?: string; levels?: string[]; message?: string; messagePattern?: string; fields: string[]; error?: boolean; errorPattern?: string }
@@ -61,17 +61,13 @@ function visit(edge: string, host: string): Promise<number> {
   });
 }
 
-function firstIndex(events: readonly LogEvent[], prefix: string, from = 0): number {
-  return events.findIndex((e, i) => i >= from && e.message.startsWith(prefix));
-}
+const startsWith = (prefix: string) => (e: LogEvent): boolean => e.message.startsWith(prefix);
 
-function expectInOrder(events: readonly LogEvent[], prefixes: readonly string[], from = 0): void {
-  let at = from;
-  for (const prefix of prefixes) {
-    const i = firstIndex(events, prefix, at);
-    expect(i, `"${prefix}" after line ${String(at)}`).toBeGreaterThanOrEqual(at);
-    at = i;
-  }
+/** An emulator whose scenario applies `fault` before its first dial. */
+function withFaultFromStart(fault: string): Emulated {
+  const scenario = join(mkdtempSync(join(tmpdir(), 'tw-fidelity-')), 'scenario.yaml');
+  writeFileSync(scenario, `steps:\n  - { at: 0s, fault: ${fault} }\n`);
+  return Emulated.start({ env: { CFEMU_SCENARIO: scenario } });
 }
 
 describe('cloudflared emulator fidelity (real processes, compressed time)', () => {
@@ -121,8 +117,8 @@ describe('cloudflared emulator fidelity (real processes, compressed time)', () =
       const stopFrom = emu.events.length;
       emu.child.kill('SIGTERM');
       expect((await emu.exited).code).toBe(0);
-      expectInOrder(emu.events, table.sequences.start);
-      expectInOrder(emu.events, table.sequences.stop, stopFrom);
+      expectInOrder(emu.events, table.sequences.start.map(startsWith));
+      expectInOrder(emu.events, table.sequences.stop.map(startsWith), stopFrom);
       all.push(...emu.events);
     } finally {
       await emu.stop();
@@ -130,9 +126,7 @@ describe('cloudflared emulator fidelity (real processes, compressed time)', () =
   });
 
   it('QUIC blocked from the start falls back to http2', async () => {
-    const scenario = join(mkdtempSync(join(tmpdir(), 'tw-fidelity-')), 'scenario.yaml');
-    writeFileSync(scenario, 'steps:\n  - { at: 0s, fault: quic_blocked }\n');
-    const emu = Emulated.start({ env: { CFEMU_SCENARIO: scenario } });
+    const emu = withFaultFromStart('quic_blocked');
     try {
       const registered = await emu.waitFor((e) => e.type === 'registered', 'a registration');
       expect(registered.type === 'registered' && registered.protocol).toBe('http2');
@@ -143,9 +137,7 @@ describe('cloudflared emulator fidelity (real processes, compressed time)', () =
   });
 
   it('the edge refusing registration keeps /ready at 503 and counts register_fail', async () => {
-    const scenario = join(mkdtempSync(join(tmpdir(), 'tw-fidelity-')), 'scenario.yaml');
-    writeFileSync(scenario, 'steps:\n  - { at: 0s, fault: register_refused }\n');
-    const emu = Emulated.start({ env: { CFEMU_SCENARIO: scenario } });
+    const emu = withFaultFromStart('register_refused');
     try {
       await emu.waitFor((e) => e.type === 'register_error', 'a refused registration', 2);
       const row = table.routes.find((r) => r.path === '/ready' && r.state === 'disconnected');
