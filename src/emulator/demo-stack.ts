@@ -151,6 +151,9 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
           ...(options.timeScale === undefined ? {} : { CFEMU_TIME_SCALE: String(options.timeScale) }),
         },
         stdio: ['ignore', 'ignore', 'pipe'],
+        // Its own process group: a Ctrl-C in the terminal reaches only tunnelwatch, which then sends the one
+        // SIGTERM a graceful cloudflared stop needs (a second signal would kill it at once).
+        detached: true,
       });
       child.stderr.pipe(createWriteStream(logFile));
       const ports = await waitForPortsFile(portsFile, child, options.startTimeoutMs ?? 10_000).catch(async (error: unknown) => {
