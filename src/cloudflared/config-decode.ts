@@ -4,7 +4,7 @@
 import { parseGoDuration } from './go-duration.js';
 import type { RawEntry, RawNode, RawScalar } from './config-raw.js';
 import type { FieldSchema, StructSchema, ValueKind } from './config-schema.js';
-import { goQuote } from './go-url.js';
+import { goQuote } from './go-quote.js';
 
 /** `yaml`: config files; `json`: remote config (integer seconds); `endpoint`: `/config` body (float seconds). */
 export type DecodeMode = 'yaml' | 'json' | 'endpoint';

@@ -6,7 +6,7 @@ import type { RawEntry, RawNode } from './config-raw.js';
 import { CLI_ONLY_KEYS, CONFIG_FLAGS, SECRET_FLAGS } from './config-schema.js';
 import type { DecodeIssue } from './config-decode.js';
 import { parseGoDuration } from './go-duration.js';
-import { goQuote } from './go-url.js';
+import { goQuote } from './go-quote.js';
 
 /** A flag value read from the file; secrets are wrapped so they never print. */
 export type FlagValue = string | number | boolean | readonly string[] | Secret;

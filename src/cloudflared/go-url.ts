@@ -1,5 +1,6 @@
-// The parts of Go's net/url, net.SplitHostPort and strconv.Quote that cloudflared's ingress code relies
-// on, so service addresses are accepted or rejected, and errors worded, exactly as cloudflared does.
+// The parts of Go's net/url and net.SplitHostPort that cloudflared's ingress code relies on, so service
+// addresses are accepted or rejected, and errors worded, exactly as cloudflared does.
+import { goQuote } from './go-quote.js';
 
 /** A URL as Go's url.Parse splits it (only the fields cloudflared reads). */
 export interface GoUrl {
@@ -11,24 +12,6 @@ export interface GoUrl {
   readonly rawQuery: string;
   readonly fragment: string;
   readonly hasUser: boolean;
-}
-
-/** Go's strconv.Quote: a double-quoted Go string literal. */
-export function goQuote(text: string): string {
-  let out = '"';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0;
-    const named: Readonly<Record<string, string>> = {
-      '"': '\\"', '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v',
-    };
-    const esc = named[ch];
-    if (esc !== undefined) out += esc;
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else if (ch !== ' ' && /[\p{C}\p{Z}]/u.test(ch)) {
-      out += cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
-    } else out += ch;
-  }
-  return `${out}"`;
 }
 
 class UrlError extends Error {}

@@ -2,7 +2,7 @@
 // zerolog writes `<message> k=v k=v…` and cannot mark where the message ends, so the fields are the
 // trailing run of tokens that parse as key=value; one left-to-right pass, linear in the line length.
 import type { FieldValue } from './log-event.js';
-import { findClosingQuote, unquoteGo } from './log-go-quote.js';
+import { findClosingQuote, unquoteGo } from './go-quote.js';
 import { addField } from './log-record.js';
 import type { LogRecord } from './log-record.js';
 

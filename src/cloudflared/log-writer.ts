@@ -7,7 +7,7 @@
 // - file JSON (`--logfile`): zerolog's own encoder, keys in emission order, no HTML escaping.
 // Pure; the emulated cloudflared and tests share it.
 import type { FieldValue } from './log-event.js';
-import { goQuote } from './go-url.js';
+import { goQuote } from './go-quote.js';
 
 /** The levels cloudflared logs at. */
 export type WriteLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';

@@ -1,6 +1,7 @@
 // An ingress rule's `service` string turned into a typed origin, in the order and with the errors of
 // cloudflared's validateIngress (ingress/ingress.go) and newTCPOverWSService (ingress/origin_service.go).
-import { goQuote, goUrlHostname, goUrlPort, parseGoUrl } from './go-url.js';
+import { goUrlHostname, goUrlPort, parseGoUrl } from './go-url.js';
+import { goQuote } from './go-quote.js';
 
 /** Where cloudflared sends a rule's traffic. */
 export type OriginService =

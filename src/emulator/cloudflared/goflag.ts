@@ -2,7 +2,7 @@
 // flags never take the next argument, parsing stops at the first non-flag argument or after `--`, and the
 // error texts are Go's (`flag provided but not defined: -metrics`).
 import { parseGoDuration } from '../../cloudflared/go-duration.js';
-import { goQuote } from '../../cloudflared/go-url.js';
+import { goQuote } from '../../cloudflared/go-quote.js';
 import type { FlagDef, FlagKind } from './flags.js';
 import { findFlag } from './flags.js';
 

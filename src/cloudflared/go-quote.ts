@@ -1,5 +1,5 @@
-// Go string literals as written by strconv.Quote, which zerolog's console writer uses for field values
-// containing spaces, quotes, backslashes or non-ASCII.
+// Go string literals as written by strconv.Quote: zerolog's console writer quotes field values with it, and Go
+// error texts quote values with it. Reading them back (unquoteGo) and writing them (goQuote) live together.
 
 const REPLACEMENT = '\uFFFD';
 
@@ -88,4 +88,31 @@ export function unquoteGo(text: string, open: number, close: number): string {
     backslash = body.indexOf('\\', from);
   }
   return out + body.slice(from);
+}
+
+const QUOTE_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\v': '\\v',
+};
+
+/** Go's strconv.Quote: a double-quoted Go string literal. */
+export function goQuote(text: string): string {
+  let out = '"';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0;
+    const esc = QUOTE_ESCAPES[ch];
+    if (esc !== undefined) out += esc;
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (ch !== ' ' && /[\p{C}\p{Z}]/u.test(ch)) {
+      out += cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+    } else out += ch;
+  }
+  return `${out}"`;
 }
