@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+// `npm test`: the fast suite, no servers beyond what the tests start themselves.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/servers/**'],
+    exclude: ['test/servers/**', 'test/integration/**'],
     environment: 'node',
     testTimeout: 20_000,
   },

@@ -55,6 +55,8 @@ const cloudflared = z.strictObject({
   gracePeriod: duration({ min: 0, max: 180_000 }).prefault('30s'),
   logLevel: oneOf(['debug', 'info', 'warn', 'error']).prefault('info'),
   extraArgs: stringList(z.string()).prefault([]),
+  /** How often /ready, /metrics and /config are polled; log events arrive in between. */
+  pollInterval: duration({ min: 100 }).prefault('5s'),
 });
 
 const supervisor = z.strictObject({
@@ -70,6 +72,10 @@ const supervisor = z.strictObject({
 
 const server = z.strictObject({
   listen: hostPort().prefault('0.0.0.0:9464'),
+  /** Bearer token for /status and the status page when `listen` is not a loopback address. */
+  authToken: secret().optional(),
+  /** /readyz also requires every origin to be up (default: a registered connection is enough). */
+  readyRequiresOrigins: flag().prefault(false),
 });
 
 const edge = z.strictObject({
@@ -81,6 +87,8 @@ const edge = z.strictObject({
   tunnelId: z.uuid({ error: 'expected a tunnel UUID' }).optional(),
   baseUrl: httpUrl().prefault('https://api.cloudflare.com/client/v4'),
   pollInterval: duration({ min: 1000 }).prefault('30s'),
+  /** How often DNS, TCP 7844/443 and UDP 7844 reachability of the edge is checked; `0s` turns it off. */
+  reachabilityInterval: duration({ min: 0 }).prefault('1m'),
   /** Share of the account's 1,200 requests per 5 minutes this replica may use. */
   budgetShare: ratio().prefault(0.25),
 });
@@ -125,7 +133,9 @@ const loki = z.strictObject({
 const syslog = z.strictObject({
   host: nonEmpty(),
   port: integer(1, 65535).prefault(514),
-  protocol: oneOf(['tcp', 'udp']).prefault('tcp'),
+  protocol: oneOf(['tcp', 'udp', 'tls']).prefault('tcp'),
+  /** PEM CA bundle that signs the receiver's certificate (protocol tls); default: the system store. */
+  caFile: nonEmpty().optional(),
   appName: nonEmpty().prefault('tunnelwatch'),
 });
 

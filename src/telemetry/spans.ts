@@ -1,0 +1,28 @@
+// The one way tunnelwatch code opens a span. It uses only @opentelemetry/api, so without a configured SDK
+// (tracing.ts) every span is a no-op and costs next to nothing.
+import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+
+export const tracer = trace.getTracer('tunnelwatch');
+
+/**
+ * Runs `fn` inside a new active span (children opened in `fn`, across awaits, nest under it). The span ends
+ * when `fn` settles; a throw marks it as an error and is rethrown.
+ */
+export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** A span for something that already happened (a restart, a state transition): started and ended at once. */
+export function pointSpan(name: string, attributes: Attributes): void {
+  tracer.startSpan(name, { attributes }).end();
+}
