@@ -3,6 +3,7 @@ import { analyzeCommand } from './commands/analyze.js';
 import { demoCommand } from './commands/demo.js';
 import { emulateCommand } from './commands/emulate.js';
 import { ingressCommand } from './commands/ingress.js';
+import { runCommand } from './commands/run.js';
 import { settingsCommand } from './commands/settings.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT, processIo, write, type Io } from './io.js';
@@ -20,6 +21,9 @@ Commands:
   analyze [--json] [FILE|-]
                       explain a cloudflared log (console or JSON lines, wrapped by journald,
                       docker or kubectl, mixed formats too); reads stdin when FILE is - or absent
+  run [--cloudflared PATH|emulator] [--listen HOST:PORT] [--for DURATION]
+                      run cloudflared under supervision and ship every log record (stdout JSON,
+                      Loki and syslog through a disk spool); exit 0 clean, 3 killed, 4 crash loop
   settings [--settings FILE] [--set K=V]...
                       print the effective settings (secrets hidden) and every TUNNELWATCH_ variable
   demo [--for DURATION]
@@ -39,6 +43,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   validate: validateCommand,
   ingress: ingressCommand,
   analyze: analyzeCommand,
+  run: runCommand,
   settings: settingsCommand,
   demo: demoCommand,
   emulate: emulateCommand,

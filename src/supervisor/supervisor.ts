@@ -63,7 +63,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   #timer: NodeJS.Timeout | undefined;
   #runs = 0;
   #watch: HangWatch | undefined;
-  #hung: Child | undefined;
+  /** A child tunnelwatch ended on purpose (hang, disconnected too long), and why. */
+  #ended: { readonly child: Child; readonly reason: RestartReason } | undefined;
   #stopping: Promise<ChildExit | undefined> | undefined;
 
   constructor(options: SupervisorOptions) {
@@ -103,6 +104,19 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     this.#state = 'stopped';
     this.emit('stopped', { exit });
     return exit;
+  }
+
+  /**
+   * Ends the running child gracefully (SIGTERM, grace period, SIGKILL) and restarts it through the policy,
+   * recording `reason`. For a connector alive but useless, e.g. with no registered connection for too long.
+   * False when no child is running.
+   */
+  restartChild(reason: RestartReason): boolean {
+    const child = this.#child;
+    if (this.#state !== 'running' || child === undefined || this.#ended !== undefined) return false;
+    this.#ended = { child, reason };
+    void child.stop(this.#o.gracePeriodMs + (this.#o.stopMarginMs ?? 5000));
+    return true;
   }
 
   #spawn(): void {
@@ -145,7 +159,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       probe: hang.probe ?? healthcheckProbe,
       now: this.#now,
       onHang: () => {
-        this.#hung = child();
+        this.#ended = { child: child(), reason: { kind: 'hang' } };
         child().kill();
       },
     });
@@ -161,8 +175,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       this.emit('exited', { ...exit, pid: child.pid, reason: undefined });
       return;
     }
-    const reason: RestartReason = this.#hung === child ? { kind: 'hang' } : reasonOf(exit);
-    this.#hung = undefined;
+    const reason: RestartReason = this.#ended?.child === child ? this.#ended.reason : reasonOf(exit);
+    this.#ended = undefined;
     this.emit('exited', { ...exit, pid: child.pid, reason });
     this.#afterEnd(reason, exit.durationMs);
   }

@@ -1,0 +1,78 @@
+// The log pipeline from settings: redaction of every configured secret, the spooled sinks (Loki, syslog),
+// stdout, and tunnelwatch's own pino logger feeding the same pipeline.
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Settings } from '../config/schema.js';
+import { LogPipeline, type LineOutput } from '../telemetry/log-pipeline.js';
+import type { RecordLabels } from '../telemetry/log-record.js';
+import { createLogger } from '../telemetry/logger.js';
+import { LokiSink } from '../telemetry/loki-sink.js';
+import { Redactor } from '../telemetry/redact.js';
+
+export interface Logging {
+  readonly pipeline: LogPipeline;
+  readonly logger: Logger;
+  readonly loki: LokiSink | undefined;
+  /** Ships what is spooled until the deadline, then closes the spools. */
+  stop(deadlineMs: number): Promise<void>;
+}
+
+export interface LoggingOptions {
+  readonly stdout?: LineOutput;
+  readonly labels: RecordLabels;
+  readonly mixin?: () => Record<string, unknown>;
+  readonly onSpoolDrop?: (sink: string, count: number, reason: 'overflow' | 'corrupt') => void;
+  readonly fetch?: typeof fetch;
+}
+
+/** Every secret value tunnelwatch knows of, including the content of a token file. */
+export function secretValues(settings: Settings): string[] {
+  const values = [settings.cloudflared.token, settings.edge.apiToken, settings.logs.loki?.password, settings.server.authToken].map((s) => s?.reveal());
+  const file = settings.cloudflared.tokenFile;
+  if (file !== undefined) {
+    try {
+      values.push(readFileSync(file, 'utf8').trim());
+    } catch {
+      // An unreadable token file is cloudflared's error to report; there is nothing to redact.
+    }
+  }
+  return values.filter((v): v is string => v !== undefined && v !== '');
+}
+
+export async function startLogging(settings: Settings, options: LoggingOptions): Promise<Logging> {
+  const loki =
+    settings.logs.loki === undefined
+      ? undefined
+      : await LokiSink.open(
+          settings.logs.loki,
+          {
+            dir: settings.logs.spoolDir,
+            maxBytes: settings.logs.spoolMaxBytes,
+            onDrop: (count, reason) => options.onSpoolDrop?.('loki', count, reason),
+          },
+          options.fetch === undefined ? {} : { fetch: options.fetch },
+        );
+  const sinks = loki === undefined ? [] : [loki];
+  // The pipeline reports its own failures through the logger that writes into it.
+  const self: { logger?: Logger } = {};
+  const pipeline = new LogPipeline({
+    redactor: new Redactor(secretValues(settings)),
+    sinks,
+    ...(options.stdout === undefined ? {} : { stdout: options.stdout }),
+    onSinkError: (sink, error, records) => {
+      self.logger?.error({ sink, records, err: error instanceof Error ? error.message : String(error) }, `could not spool ${String(records)} records for ${sink}; they were written to stdout only`);
+    },
+  });
+  const logger = createLogger(pipeline, { level: settings.logs.level, labels: options.labels, ...(options.mixin === undefined ? {} : { mixin: options.mixin }) });
+  self.logger = logger;
+  loki?.start();
+  return {
+    pipeline,
+    logger,
+    loki,
+    stop: async (deadlineMs) => {
+      await pipeline.close();
+      await loki?.stop(deadlineMs);
+    },
+  };
+}

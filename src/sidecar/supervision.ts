@@ -1,0 +1,108 @@
+// The supervisor wired to the rest: every cloudflared line parsed once and fanned out (log record, metrics,
+// labels, the health model), every restart logged with its reason and counted, and the "disconnected too
+// long" restart driven by the same connection reducer the health model uses.
+import type { LogEvent } from '../cloudflared/log-event.js';
+import { parseLogLine } from '../cloudflared/log-line.js';
+import type { Settings } from '../config/schema.js';
+import { applyEvent, initialConnections, slotsUp, type ConnectionsState } from '../state/connections.js';
+import type { ProcessObservation } from '../state/observations.js';
+import type { Command } from '../supervisor/command.js';
+import { DisconnectWatch } from '../supervisor/disconnect-watch.js';
+import type { RestartReason } from '../supervisor/restart-policy.js';
+import { Supervisor, supervisorOptions } from '../supervisor/supervisor.js';
+import { connectorRecord, learnLabels, type RecordLabels } from '../telemetry/log-record.js';
+import type { PipelineMetrics } from '../telemetry/pipeline-metrics.js';
+import { pointSpan } from '../telemetry/spans.js';
+import type { Logging } from './logging.js';
+
+export interface SupervisionOptions {
+  readonly settings: Settings;
+  readonly command: Command;
+  readonly logging: Logging;
+  readonly metrics: PipelineMetrics;
+  /** Shared with the logger: learnt connector id, version and tunnel id show on every later record. */
+  readonly labels: RecordLabels;
+  readonly onEvent?: (event: LogEvent, at: number) => void;
+  readonly onProcess?: (observation: ProcessObservation) => void;
+  readonly now?: () => number;
+}
+
+export interface Supervision {
+  readonly supervisor: Supervisor;
+  /** The address cloudflared's metrics server announced (undefined until it did). */
+  metricsAddress(): string | undefined;
+}
+
+export function describeReason(reason: RestartReason): string {
+  switch (reason.kind) {
+    case 'exit':
+      return `exit ${String(reason.code)}`;
+    case 'signal':
+      return `signal ${reason.signal}`;
+    case 'start_failed':
+      return `start failed: ${reason.error}`;
+    default:
+      return reason.kind;
+  }
+}
+
+export function startSupervision(o: SupervisionOptions): Supervision {
+  const now = o.now ?? Date.now;
+  const log = o.logging.logger;
+  const supervisor = new Supervisor(supervisorOptions(o.settings, o.command));
+  let connections: ConnectionsState = initialConnections;
+  let metricsAddress: string | undefined;
+  const process = (phase: ProcessObservation['phase'], extra: { pid?: number; lastExit?: string } = {}): void => {
+    o.onProcess?.({ kind: 'process', at: now(), phase, ...extra });
+  };
+  const disconnectAfter = o.settings.supervisor.restartWhenDisconnectedFor;
+  const watch =
+    disconnectAfter > 0
+      ? new DisconnectWatch({
+          afterMs: disconnectAfter,
+          onExpire: () => {
+            log.warn({ after_ms: disconnectAfter }, `cloudflared has had no registered connection for ${String(disconnectAfter / 1000)}s; restarting it`);
+            supervisor.restartChild({ kind: 'disconnected_too_long' });
+          },
+        })
+      : undefined;
+
+  supervisor.on('line', ({ stream, line, truncated, pid }) => {
+    const at = now();
+    const event = parseLogLine(line);
+    o.metrics.lineRead(stream, event.format, truncated);
+    if (event.type === 'metrics_server') metricsAddress = event.address;
+    learnLabels(o.labels, event);
+    if (event.format !== 'empty') o.logging.pipeline.write(connectorRecord(event, line, { stream, time: at, ...(pid === undefined ? {} : { pid }), truncated }, o.labels));
+    connections = applyEvent(connections, event).state;
+    watch?.update(slotsUp(connections).length);
+    o.onEvent?.(event, at);
+  });
+  supervisor.on('started', ({ pid, run }) => {
+    log.info({ pid, run }, `cloudflared started (pid ${String(pid)}, run ${String(run)})`);
+    watch?.update(0);
+    process('running', { pid });
+  });
+  supervisor.on('exited', ({ code, signal, killed, durationMs, reason, pid }) => {
+    watch?.stop();
+    const how = reason === undefined ? `code ${String(code)}${signal === null ? '' : `, signal ${signal}`}` : describeReason(reason);
+    log[reason === undefined ? 'info' : 'warn']({ pid, code, signal, killed, up_ms: Math.round(durationMs), reason: reason?.kind }, `cloudflared exited (${how}) after ${(durationMs / 1000).toFixed(1)}s`);
+  });
+  supervisor.on('restarting', ({ reason, delayMs, attempt }) => {
+    o.metrics.restarted(reason);
+    pointSpan('connector restart', { reason: reason.kind, delay_ms: delayMs, attempt });
+    log.warn({ reason: reason.kind, delay_ms: Math.round(delayMs), attempt }, `restarting cloudflared in ${(delayMs / 1000).toFixed(1)}s (${describeReason(reason)})`);
+    process('backoff', { lastExit: describeReason(reason) });
+  });
+  supervisor.on('breaker_open', ({ restarts, windowMs, last }) => {
+    log.error(
+      { restarts, window_ms: windowMs, reason: last.kind },
+      `cloudflared is crash-looping (${String(restarts)} restarts within ${String(windowMs / 1000)}s, last: ${describeReason(last)}); not restarting it any more — fix the cause and restart tunnelwatch`,
+    );
+    process('breaker_open', { lastExit: describeReason(last) });
+  });
+  supervisor.on('stopped', ({ exit }) => {
+    process('stopped', exit === undefined ? {} : { lastExit: exit.signal === null ? `exit ${String(exit.code)}` : `signal ${exit.signal}` });
+  });
+  return { supervisor, metricsAddress: () => metricsAddress };
+}

@@ -1,0 +1,108 @@
+// Every record, tunnelwatch's own and cloudflared's, passes here: redacted once, serialised once, then made
+// durable in each spooled sink (Loki, syslog) before it is written to stdout. "Durable before visible":
+// any record a person saw on stdout survives a kill -9 of tunnelwatch and is shipped after the restart.
+// Records are batched for at most `flushIntervalMs`, so one fsync serves many lines.
+import type { LogRecord } from './log-record.js';
+import type { Redactor } from './redact.js';
+
+/** A sink behind a durable spool: append is synchronous and in memory, flush makes it durable (fsync). */
+export interface SpooledSink {
+  readonly name: string;
+  append(records: readonly LogRecord[], lines: readonly string[]): void;
+  flush(): Promise<void>;
+}
+
+/** Where stdout lines go; a Writable fits. */
+export interface LineOutput {
+  write(chunk: string): boolean;
+  readonly writableLength: number;
+}
+
+export interface PipelineOptions {
+  readonly redactor: Redactor;
+  readonly sinks: readonly SpooledSink[];
+  /** Omit to write nothing to stdout (tests, benchmarks). */
+  readonly stdout?: LineOutput;
+  readonly flushIntervalMs?: number;
+  /** stdout bytes allowed to wait in memory when the reader is slow; beyond it stdout lines are dropped and counted. */
+  readonly stdoutMaxBufferBytes?: number;
+  /** A sink failed to make a batch durable: those records are lost for that sink (stdout still gets them). */
+  readonly onSinkError?: (sink: string, error: unknown, records: number) => void;
+}
+
+export interface PipelineCounters {
+  records: number;
+  bySource: { cloudflared: number; tunnelwatch: number };
+  stdoutWritten: number;
+  stdoutDropped: number;
+  sinkErrors: Record<string, number>;
+}
+
+export class LogPipeline {
+  readonly counters: PipelineCounters = { records: 0, bySource: { cloudflared: 0, tunnelwatch: 0 }, stdoutWritten: 0, stdoutDropped: 0, sinkErrors: {} };
+  readonly #o: PipelineOptions;
+  #records: LogRecord[] = [];
+  #lines: string[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: PipelineOptions) {
+    this.#o = options;
+  }
+
+  /** Queues one record (redacted here); it reaches the sinks and stdout on the next flush. */
+  write(record: LogRecord): void {
+    if (this.#closed) return;
+    const clean = this.#o.redactor.value(record);
+    this.#records.push(clean);
+    this.#lines.push(JSON.stringify(clean));
+    this.counters.records++;
+    this.counters.bySource[clean.source]++;
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush();
+    }, this.#o.flushIntervalMs ?? 100);
+  }
+
+  /** Makes everything queued so far durable in every sink, then writes it to stdout. Serialised. */
+  flush(): Promise<void> {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const records = this.#records;
+    const lines = this.#lines;
+    this.#records = [];
+    this.#lines = [];
+    this.#flushing = this.#flushing.then(() => this.#deliver(records, lines));
+    return this.#flushing;
+  }
+
+  /** Flushes what is queued and accepts nothing more. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+  }
+
+  async #deliver(records: LogRecord[], lines: string[]): Promise<void> {
+    if (records.length === 0) return;
+    await Promise.all(
+      this.#o.sinks.map(async (sink) => {
+        try {
+          sink.append(records, lines);
+          await sink.flush();
+        } catch (error) {
+          this.counters.sinkErrors[sink.name] = (this.counters.sinkErrors[sink.name] ?? 0) + records.length;
+          this.#o.onSinkError?.(sink.name, error, records.length);
+        }
+      }),
+    );
+    const out = this.#o.stdout;
+    if (out === undefined) return;
+    if (out.writableLength > (this.#o.stdoutMaxBufferBytes ?? 16 << 20)) {
+      this.counters.stdoutDropped += lines.length;
+      return;
+    }
+    out.write(`${lines.join('\n')}\n`);
+    this.counters.stdoutWritten += lines.length;
+  }
+}
