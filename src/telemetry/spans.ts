@@ -1,8 +1,10 @@
 // The one way tunnelwatch code opens a span. It uses only @opentelemetry/api, so without a configured SDK
 // (tracing.ts) every span is a no-op and costs next to nothing.
 import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { VERSION } from '../version.js';
 
-export const tracer = trace.getTracer('tunnelwatch');
+// The scope version tells a backend which tunnelwatch release emitted a span.
+export const tracer = trace.getTracer('tunnelwatch', VERSION);
 
 /**
  * Runs `fn` inside a new active span (children opened in `fn`, across awaits, nest under it). The span ends

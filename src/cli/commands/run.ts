@@ -106,6 +106,11 @@ export async function runCommand(args: readonly string[], io: Io): Promise<numbe
       return EXIT.failed;
     }
     settings = world.settings;
+    // stdout carries only JSON records; where the emulated world lives is for the person (or test) at the terminal.
+    await write(
+      io.stderr,
+      `tunnelwatch run: emulated Cloudflare world: API ${world.stack.api.url}, origins ${Object.entries(world.stack.hostnames).map(([k, h]) => `${h} (${k})`).join(', ')}; connector addresses in ${world.portsFile}\n`,
+    );
   }
   const emulatorEnv = { ...world?.emulatorEnv, ...(run.timeScale === undefined ? {} : { CFEMU_TIME_SCALE: String(run.timeScale) }) };
   let sidecar: Sidecar;
