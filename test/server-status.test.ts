@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../src/server/app.js';
+import { escapeHtml, formatDuration, renderStatusPage } from '../src/server/page-render.js';
+import type { HealthSnapshot } from '../src/state/snapshot.js';
+import { NOW, downSnapshot, fixtureRegistry, healthySnapshot } from './helpers/health-snapshots.js';
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+function serve(snapshot: () => HealthSnapshot): FastifyInstance {
+  app = buildServer({ snapshot, registry: fixtureRegistry(), server: { listen: '127.0.0.1:9464', readyRequiresOrigins: false }, now: () => NOW });
+  return app;
+}
+
+/** The page's text with tags removed and whitespace collapsed. */
+const text = (html: string): string => html.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+describe('/status', () => {
+  it('serves the snapshot as JSON with generatedAt', async () => {
+    const res = await serve(healthySnapshot).inject('/status');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.json()).toEqual({ ...JSON.parse(JSON.stringify(healthySnapshot())), generatedAt: NOW });
+  });
+});
+
+describe('status page', () => {
+  it('is self-contained HTML that refreshes every 5 s', async () => {
+    const res = await serve(healthySnapshot).inject('/');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.body).toContain('<meta http-equiv="refresh" content="5">');
+    expect(res.body).not.toMatch(/<script|<link|src=|url\(/i);
+  });
+
+  it('shows state, time in state, reasons, connections by colo, origins, edge view and transitions', () => {
+    const page = text(renderStatusPage(healthySnapshot(), NOW));
+    expect(page).toContain('tunnelwatch healthy in this state for 42m (since 2026-11-27 11:18:00 UTC)');
+    expect(page).toContain('Registered connections 4 of 4');
+    expect(page).toContain('origins_down 1 of 3 origins down: api ( 3m ago )');
+    expect(page).toContain('lax01 × 2 sjc01 × 2');
+    expect(page).toContain('0 up lax01 quic 198.41.200.13 42m ago');
+    expect(page).toContain('Origins 2 up · 1 down · 0 unknown');
+    expect(page).toContain('rule1:http://api:9000 api.example.com http://api:9000 down connect ECONNREFUSED 10.0.0.7:9000 3m ago 1 ms');
+    expect(page).toContain('Tunnel status healthy checked 20s ago');
+    expect(page).toContain('(this replica)');
+    expect(page).toContain('dfw01 (pending reconnect)');
+    expect(page.indexOf('degraded → healthy')).toBeLessThan(page.indexOf('unknown → down'));
+  });
+
+  it('shows a down connector with unknown values', () => {
+    const html = renderStatusPage(downSnapshot(), NOW);
+    expect(html).toContain('class="badge big b-down"');
+    const page = text(html);
+    expect(page).toContain('no registered connection');
+    expect(page).toContain('process backoff · last exit exit 1');
+    expect(page).toContain('fetch failed');
+    expect(page).toContain('1 up · 1 down · 1 unknown');
+  });
+
+  it('escapes every value it shows', () => {
+    const evil = '<script>alert("x")</script>&\'';
+    const s = healthySnapshot();
+    const snapshot: HealthSnapshot = {
+      ...s,
+      reasons: [{ code: 'origins_down', message: evil, since: NOW }],
+      origins: [{ key: evil, reason: evil, hostname: evil, service: evil, state: 'down', since: NOW }],
+      connections: [{ connIndex: 0, up: true, location: evil, protocol: evil, edgeIp: evil }],
+      edge: { ...s.edge, error: evil, connectors: [{ id: evil, version: evil, connections: [{ id: 'c', colo: evil, pendingReconnect: false }] }] },
+      process: { phase: 'backoff', lastExit: evil },
+    };
+    const html = renderStatusPage(snapshot, NOW);
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('"x"');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;');
+  });
+
+  it('formats durations with their two largest units', () => {
+    expect(formatDuration(0)).toBe('0s');
+    expect(formatDuration(-5000)).toBe('0s');
+    expect(formatDuration(59_999)).toBe('59s');
+    expect(formatDuration(3_600_000 + 5_000)).toBe('1h');
+    expect(formatDuration(90_061_000)).toBe('1d 1h');
+    expect(escapeHtml('a&b')).toBe('a&amp;b');
+  });
+});
