@@ -1,0 +1,172 @@
+// The local view: each cycle GETs the connector's /ready, /metrics and (when someone listens) /config from its
+// metrics server, in parallel, each under its own short timeout and span. A request that fails becomes an
+// observation with `ok: false` whose error names the URL; the collector itself does not throw.
+import { readConnectorMetrics } from '../cloudflared/connector-metrics.js';
+import { parseExposition } from '../cloudflared/exposition.js';
+import type { MetricsObservation, Observation, ReadyObservation } from '../state/observations.js';
+import { connectAddress } from '../supervisor/hang-watch.js';
+import { inSpan } from '../telemetry/spans.js';
+import { describeError, type Collector, type CollectContext } from './collector.js';
+
+export interface ConnectorCollectorOptions {
+  /** host:port of cloudflared's metrics server; undefined until known (the cycle then produces nothing). */
+  readonly metricsAddress: () => string | undefined;
+  /** settings.cloudflared.pollInterval. */
+  readonly intervalMs: number;
+  /** Per-request timeout (default 80 % of the interval, at most 5 s, so it fires before the run's deadline). */
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+  /**
+   * The connector's current configuration from /config (`version` -1 for a locally managed tunnel), e.g. to
+   * derive origin targets. Called on the first good answer and whenever the body changes; without it /config
+   * is not fetched. `body` is the raw answer, for parsers that take text (parseCloudflaredConfig, shape `endpoint`).
+   */
+  readonly onConfig?: (version: number, config: unknown, body: string) => void;
+}
+
+/** Bodies beyond this are not cloudflared's (its /metrics is ~100 kB); reading stops there. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+interface Answer {
+  readonly status: number;
+  readonly text: string;
+}
+
+/** The parts of cloudflared's /ready body used here; undefined when the body is not that JSON. */
+export function parseReadyBody(text: string): { readyConnections: number; connectorId?: string } | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { readyConnections, connectorId } = body as Record<string, unknown>;
+  if (typeof readyConnections !== 'number' || !Number.isInteger(readyConnections) || readyConnections < 0) return undefined;
+  return typeof connectorId === 'string' && connectorId !== '' ? { readyConnections, connectorId } : { readyConnections };
+}
+
+/** cloudflared's `{"version":N,"config":{...}}`; undefined for anything else. */
+export function parseConfigBody(text: string): { version: number; config: unknown } | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { version, config } = body as Record<string, unknown>;
+  if (typeof version !== 'number' || !Number.isInteger(version) || typeof config !== 'object' || config === null) return undefined;
+  return { version, config };
+}
+
+const snippet = (text: string): string => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+
+async function readCapped(res: Response, url: string): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      throw new Error(`GET ${url} sent more than ${String(MAX_BODY_BYTES / 1024 / 1024)} MiB; is cloudflared.metrics the connector's metrics address?`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+class ConnectorCollector implements Collector {
+  readonly name = 'connector';
+  readonly intervalMs: number;
+  readonly #o: ConnectorCollectorOptions;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+  #lastConfigText: string | undefined;
+
+  constructor(options: ConnectorCollectorOptions) {
+    this.#o = options;
+    this.intervalMs = options.intervalMs;
+    this.#timeoutMs = options.timeoutMs ?? Math.max(1, Math.min(5000, Math.floor(options.intervalMs * 0.8)));
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  async collect(ctx: CollectContext): Promise<readonly Observation[]> {
+    const address = this.#o.metricsAddress();
+    if (address === undefined) return [];
+    const base = `http://${connectAddress(address)}`;
+    const [ready, metrics] = await Promise.all([
+      this.#ready(`${base}/ready`, ctx),
+      this.#metrics(`${base}/metrics`, ctx),
+      this.#o.onConfig ? this.#config(`${base}/config`, ctx, this.#o.onConfig) : undefined,
+    ]);
+    return [ready, metrics];
+  }
+
+  async #ready(url: string, ctx: CollectContext): Promise<ReadyObservation> {
+    try {
+      const ready = await this.#get(url, ctx.signal, (answer) => {
+        const body = parseReadyBody(answer.text);
+        if (!body) throw new Error(`GET ${url} answered HTTP ${String(answer.status)} with a body that is not cloudflared's /ready JSON: ${snippet(answer.text)}`);
+        return { status: answer.status, ...body };
+      });
+      return { kind: 'ready', at: ctx.now(), ok: true, ...ready };
+    } catch (error) {
+      return { kind: 'ready', at: ctx.now(), ok: false, error: describeError(error) };
+    }
+  }
+
+  async #metrics(url: string, ctx: CollectContext): Promise<MetricsObservation> {
+    try {
+      const metrics = await this.#get(url, ctx.signal, (answer) => {
+        if (answer.status !== 200) throw new Error(`GET ${url} answered HTTP ${String(answer.status)}: ${snippet(answer.text)}`);
+        // A partly malformed exposition still carries metrics; its bad lines are the parser's concern.
+        return readConnectorMetrics(parseExposition(answer.text));
+      });
+      return { kind: 'metrics', at: ctx.now(), ok: true, metrics };
+    } catch (error) {
+      return { kind: 'metrics', at: ctx.now(), ok: false, error: describeError(error) };
+    }
+  }
+
+  /** A failed /config only marks its span; the last good config stays in force with the caller. */
+  async #config(url: string, ctx: CollectContext, onConfig: NonNullable<ConnectorCollectorOptions['onConfig']>): Promise<void> {
+    let answer: { text: string; version: number; config: unknown };
+    try {
+      answer = await this.#get(url, ctx.signal, ({ status, text }) => {
+        const body = status === 200 ? parseConfigBody(text) : undefined;
+        if (!body) throw new Error(`GET ${url} answered HTTP ${String(status)} with a body that is not cloudflared's /config JSON: ${snippet(text)}`);
+        return { text, ...body };
+      });
+    } catch {
+      return;
+    }
+    if (answer.text === this.#lastConfigText) return;
+    this.#lastConfigText = answer.text;
+    onConfig(answer.version, answer.config, answer.text);
+  }
+
+  /** One GET in its own span, its answer checked by `read` there too; rejects with an error naming the URL. */
+  #get<T>(url: string, signal: AbortSignal, read: (answer: Answer) => T): Promise<T> {
+    return inSpan(`GET ${new URL(url).pathname}`, { 'url.full': url }, async (span) => {
+      const timeout = AbortSignal.timeout(this.#timeoutMs);
+      let answer: Answer;
+      try {
+        const res = await this.#fetch(url, { signal: AbortSignal.any([signal, timeout]) });
+        span.setAttribute('http.response.status_code', res.status);
+        answer = { status: res.status, text: await readCapped(res, url) };
+      } catch (error) {
+        if (timeout.aborted) throw new Error(`GET ${url} timed out after ${String(this.#timeoutMs / 1000)}s`, { cause: error });
+        if (signal.aborted) throw new Error(`GET ${url} aborted: ${describeError(signal.reason)}`, { cause: error });
+        if (error instanceof Error && error.message.startsWith(`GET ${url}`)) throw error;
+        throw new Error(`GET ${url} failed: ${describeError(error)}`, { cause: error });
+      }
+      return read(answer);
+    });
+  }
+}
+
+/** The connector collector (name `connector`). */
+export function connectorCollector(options: ConnectorCollectorOptions): Collector {
+  return new ConnectorCollector(options);
+}
