@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { computedCounter, computedGauge } from '../src/telemetry/computed-metric.js';
-import { renderFullMetricsDoc, renderMetricsDoc } from '../src/telemetry/metrics-doc.js';
+import { renderFullMetricsDoc } from '../src/sidecar/registry.js';
+import { renderMetricsDoc } from '../src/telemetry/metrics-doc.js';
 
 describe('docs/metrics.md', () => {
   it('is the render of the full registry (run `npm run docs` after changing a metric)', () => {

@@ -134,8 +134,10 @@ const syslog = z.strictObject({
   host: nonEmpty(),
   port: integer(1, 65535).prefault(514),
   protocol: oneOf(['tcp', 'udp', 'tls']).prefault('tcp'),
-  /** PEM CA bundle that signs the receiver's certificate (protocol tls); default: the system store. */
+  /** PEM CA bundle that signs the receiver's certificate (protocol tls); default: Node's built-in CA list. */
   caFile: nonEmpty().optional(),
+  /** RFC 5424 facility: 1 (user) by default; 16..23 are local0..local7. */
+  facility: integer(0, 23).prefault(1),
   appName: nonEmpty().prefault('tunnelwatch'),
 });
 

@@ -6,13 +6,16 @@ import type { Settings } from '../config/schema.js';
 import { LogPipeline, type LineOutput } from '../telemetry/log-pipeline.js';
 import type { RecordLabels } from '../telemetry/log-record.js';
 import { createLogger } from '../telemetry/logger.js';
-import { LokiSink } from '../telemetry/loki-sink.js';
+import { openLokiSink, type SpoolPlace } from '../telemetry/loki-sink.js';
+import type { SpoolShipperSink } from '../telemetry/spooled-sink.js';
+import { openSyslogSink } from '../telemetry/syslog-sink.js';
 import { Redactor } from '../telemetry/redact.js';
 
 export interface Logging {
   readonly pipeline: LogPipeline;
   readonly logger: Logger;
-  readonly loki: LokiSink | undefined;
+  /** The spooled sinks configured (Loki, syslog), for their metrics. */
+  readonly sinks: readonly SpoolShipperSink<unknown>[];
   /** Ships what is spooled until the deadline, then closes the spools. */
   stop(deadlineMs: number): Promise<void>;
 }
@@ -40,19 +43,15 @@ export function secretValues(settings: Settings): string[] {
 }
 
 export async function startLogging(settings: Settings, options: LoggingOptions): Promise<Logging> {
-  const loki =
-    settings.logs.loki === undefined
-      ? undefined
-      : await LokiSink.open(
-          settings.logs.loki,
-          {
-            dir: settings.logs.spoolDir,
-            maxBytes: settings.logs.spoolMaxBytes,
-            onDrop: (count, reason) => options.onSpoolDrop?.('loki', count, reason),
-          },
-          options.fetch === undefined ? {} : { fetch: options.fetch },
-        );
-  const sinks = loki === undefined ? [] : [loki];
+  const place = (sink: string): SpoolPlace => ({
+    dir: settings.logs.spoolDir,
+    maxBytes: settings.logs.spoolMaxBytes,
+    onDrop: (count, reason) => options.onSpoolDrop?.(sink, count, reason),
+  });
+  const { loki, syslog } = settings.logs;
+  const sinks: SpoolShipperSink<unknown>[] = [];
+  if (loki !== undefined) sinks.push((await openLokiSink(loki, place('loki'), options.fetch === undefined ? {} : { fetch: options.fetch })));
+  if (syslog !== undefined) sinks.push((await openSyslogSink(syslog, place('syslog'))));
   // The pipeline reports its own failures through the logger that writes into it.
   const self: { logger?: Logger } = {};
   const pipeline = new LogPipeline({
@@ -65,14 +64,14 @@ export async function startLogging(settings: Settings, options: LoggingOptions):
   });
   const logger = createLogger(pipeline, { level: settings.logs.level, labels: options.labels, ...(options.mixin === undefined ? {} : { mixin: options.mixin }) });
   self.logger = logger;
-  loki?.start();
+  for (const sink of sinks) sink.start();
   return {
     pipeline,
     logger,
-    loki,
+    sinks,
     stop: async (deadlineMs) => {
       await pipeline.close();
-      await loki?.stop(deadlineMs);
+      await Promise.all(sinks.map((sink) => sink.stop(deadlineMs)));
     },
   };
 }

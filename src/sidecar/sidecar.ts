@@ -1,15 +1,24 @@
-// The composition root of `tunnelwatch run`: logging first (so everything after it is recorded), then the
-// supervised connector. stop() is the SIGTERM path, in the order that loses nothing: stop the connector
-// (its drain is logged), flush and ship the logs within what is left of the deadline.
+// The composition root of `tunnelwatch run`: tracing and logging first (so everything after is recorded),
+// then the health watch, the HTTP server and the supervised connector. stop() is the SIGTERM path, in the
+// order that loses nothing: stop polling, stop the connector (its drain is logged), close the server, flush
+// and ship the logs within a deadline, and flush the traces last.
 import { mkdirSync } from 'node:fs';
-import { Registry } from 'prom-client';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { parseTunnelToken } from '../cloudflared/token.js';
 import type { Settings } from '../config/schema.js';
+import { buildServer } from '../server/app.js';
+import { parseListen } from '../server/listen.js';
 import type { ChildExit } from '../supervisor/child.js';
 import type { LineOutput } from '../telemetry/log-pipeline.js';
 import type { RecordLabels } from '../telemetry/log-record.js';
 import { PipelineMetrics } from '../telemetry/pipeline-metrics.js';
+import { traceFields } from '../telemetry/trace-context.js';
+import { startTracing, type Tracing } from '../telemetry/tracing.js';
+import { VERSION } from '../version.js';
 import { connectorCommand } from './connector-command.js';
+import { HealthWatch } from './health.js';
+import { sidecarRegistry } from './registry.js';
 import { startLogging, type Logging } from './logging.js';
 import { clearConnectorPid, recordConnectorPid, stopStaleConnector } from './stale-connector.js';
 import { startSupervision, type Supervision } from './supervision.js';
@@ -26,32 +35,61 @@ export interface SidecarOptions {
 /** How a run ended, as an exit code: 0 clean, 3 cloudflared had to be SIGKILLed, 4 crash loop. */
 export const RUN_EXIT = { clean: 0, killed: 3, crashLoop: 4 } as const;
 
-export class Sidecar {
-  readonly registry: Registry;
+/** How long the stop waits for the Loki backlog to drain; what is left stays spooled for the next start. */
+const SHIP_ON_STOP_MS = 5000;
+
+interface Parts {
+  readonly settings: Settings;
   readonly labels: RecordLabels;
+  readonly tracing: Tracing;
   readonly logging: Logging;
+  readonly health: HealthWatch;
+  readonly registry: Registry;
+  readonly server: FastifyInstance;
   readonly supervision: Supervision;
-  readonly metrics: PipelineMetrics;
-  readonly #settings: Settings;
+}
+
+export class Sidecar {
+  readonly #p: Parts;
+  /** Where the HTTP server listens (`host:port`, with the real port when 0 was asked for). */
+  readonly address: string;
   #stopping: Promise<number> | undefined;
 
-  private constructor(settings: Settings, registry: Registry, labels: RecordLabels, logging: Logging, supervision: Supervision, metrics: PipelineMetrics) {
-    this.#settings = settings;
-    this.registry = registry;
-    this.labels = labels;
-    this.logging = logging;
-    this.supervision = supervision;
-    this.metrics = metrics;
+  private constructor(parts: Parts, address: string) {
+    this.#p = parts;
+    this.address = address;
+  }
+
+  get health(): HealthWatch {
+    return this.#p.health;
+  }
+
+  get registry(): Registry {
+    return this.#p.registry;
+  }
+
+  get supervision(): Supervision {
+    return this.#p.supervision;
+  }
+
+  get logging(): Logging {
+    return this.#p.logging;
   }
 
   static async start(o: SidecarOptions): Promise<Sidecar> {
     const { settings } = o;
     mkdirSync(settings.logs.spoolDir, { recursive: true });
     const labels = initialLabels(settings, o.env);
-    // Spool drops can happen while the spools open, before the metrics exist; the holder bridges that.
+    const tracing = await startTracing({
+      env: o.env,
+      serviceVersion: VERSION,
+      resourceAttributes: { ...(labels.tunnel_id === undefined ? {} : { 'tunnelwatch.tunnel.id': labels.tunnel_id }), ...(labels.replica === undefined ? {} : { 'tunnelwatch.replica': labels.replica }) },
+    });
+    // Spool drops can happen while the spools open, before the metrics exist; `late` bridges that.
     const late: { metrics?: PipelineMetrics; supervision?: Supervision } = {};
     const logging = await startLogging(settings, {
       labels,
+      mixin: () => ({ ...traceFields() }),
       ...(o.stdout === undefined ? {} : { stdout: o.stdout }),
       ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
       onSpoolDrop: (sink, count, reason) => {
@@ -60,26 +98,48 @@ export class Sidecar {
       },
     });
     const log = logging.logger;
+    log.info({ tracing: tracing.enabled }, tracing.describe);
     const stale = await stopStaleConnector(settings.logs.spoolDir, settings.cloudflared.gracePeriod + 5000);
     if (stale !== undefined) log.warn({ pid: stale }, `stopped cloudflared pid ${String(stale)} left running by a previous tunnelwatch`);
     if (process.pid === 1) log.info('running as PID 1: orphans of other processes are not reaped; use an init such as tini (docker run --init) if cloudflared is not the only child');
-    const registry = new Registry();
-    const metrics = new PipelineMetrics(registry, {
+
+    const metrics = new PipelineMetrics({
       counters: logging.pipeline.counters,
-      sinks: logging.loki === undefined ? [] : [logging.loki],
+      sinks: logging.sinks,
       connectorUp: () => late.supervision?.supervisor.pid !== undefined,
       breakerOpen: () => late.supervision?.supervisor.state === 'breaker_open',
     });
     late.metrics = metrics;
-    const supervision = startSupervision({ settings, command: connectorCommand(settings, o.env, o.emulatorEnv), logging, metrics, labels });
+    const health = new HealthWatch({ settings, logger: log, metricsAddress: () => late.supervision?.metricsAddress() });
+    const registry = sidecarRegistry(health, metrics, labels);
+    const server = buildServer({ snapshot: () => health.snapshot, registry, server: settings.server });
+    let address: string;
+    try {
+      address = await listen(server, settings.server.listen);
+    } catch (error) {
+      await logging.stop(0);
+      await tracing.shutdown();
+      throw new Error(`cannot serve on server.listen=${settings.server.listen}: ${(error as Error).message}; choose another address with --listen or TUNNELWATCH_SERVER_LISTEN`, { cause: error });
+    }
+    log.info({ address }, `serving /metrics, /healthz, /readyz, /status and the status page on http://${address}/`);
+
+    const supervision = startSupervision({
+      settings,
+      command: connectorCommand(settings, o.env, o.emulatorEnv),
+      logging,
+      metrics,
+      labels,
+      onEvent: (event, at) => { health.event(event, at); },
+      onProcess: (observation) => { health.observe(observation); },
+    });
     late.supervision = supervision;
     supervision.supervisor.on('started', ({ pid }) => {
       recordConnectorPid(settings.logs.spoolDir, pid);
     });
-    const sidecar = new Sidecar(settings, registry, labels, logging, supervision, metrics);
-    log.info({ binary: settings.cloudflared.binary, metrics: settings.cloudflared.metrics }, 'tunnelwatch starting cloudflared');
+    log.info({ binary: settings.cloudflared.binary, metrics: settings.cloudflared.metrics }, 'starting cloudflared');
     supervision.supervisor.start();
-    return sidecar;
+    health.start();
+    return new Sidecar({ settings, labels, tracing, logging, health, registry, server, supervision }, address);
   }
 
   /** Graceful stop; resolves with the exit code for the process. Idempotent. */
@@ -89,20 +149,29 @@ export class Sidecar {
   }
 
   async #stop(why: string): Promise<number> {
-    const log = this.logging.logger;
-    const breaker = this.supervision.supervisor.state === 'breaker_open';
-    log.info({ reason: why }, `stopping (${why}): cloudflared gets ${String(this.#settings.cloudflared.gracePeriod / 1000)}s to drain`);
-    const exit: ChildExit | undefined = await this.supervision.supervisor.stop();
-    clearConnectorPid(this.#settings.logs.spoolDir);
+    const { settings, logging, health, server, supervision, tracing } = this.#p;
+    const log = logging.logger;
+    const breaker = supervision.supervisor.state === 'breaker_open';
+    log.info({ reason: why }, `stopping (${why}): cloudflared gets ${String(settings.cloudflared.gracePeriod / 1000)}s to drain`);
+    await health.stop();
+    const exit: ChildExit | undefined = await supervision.supervisor.stop();
+    clearConnectorPid(settings.logs.spoolDir);
+    await server.close();
     const code = breaker ? RUN_EXIT.crashLoop : exit?.killed === true ? RUN_EXIT.killed : RUN_EXIT.clean;
     log.info({ exit_code: code, cloudflared_code: exit?.code ?? null, cloudflared_signal: exit?.signal ?? null, killed: exit?.killed ?? false }, 'stopped');
-    await this.logging.stop(SHIP_ON_STOP_MS);
+    await logging.stop(SHIP_ON_STOP_MS);
+    await tracing.shutdown();
     return code;
   }
 }
 
-/** How long the stop waits for the Loki backlog to drain; what is left stays spooled for the next start. */
-const SHIP_ON_STOP_MS = 5000;
+async function listen(server: FastifyInstance, listenSetting: string): Promise<string> {
+  const { host, port } = parseListen(listenSetting);
+  await server.listen({ host, port });
+  const bound = server.server.address();
+  if (bound === null || typeof bound === 'string') return listenSetting;
+  return `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${String(bound.port)}`;
+}
 
 function initialLabels(settings: Settings, env: Readonly<Record<string, string | undefined>>): RecordLabels {
   const labels: RecordLabels = {};

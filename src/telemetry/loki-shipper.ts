@@ -101,11 +101,15 @@ export class LokiShipper {
     let failures = 0;
     while (!signal.aborted) {
       try {
+        // Only an empty read that began after stop() proves the spool drained: records appended while an
+        // earlier read was in flight would otherwise be left behind.
+        const drainingAtRead = this.#draining;
         const batch: SpoolBatch<LokiRecord> = await this.#o.spool.peek(this.#o.batchRecords ?? 1000, this.#o.batchBytes ?? 1 << 20);
         const first = batch.appendedAtMs[0];
         this.stats.lagSeconds = first === undefined ? 0 : Math.max(0, (this.#now() - first) / 1000);
         if (batch.records.length === 0 && batch.corrupt === 0) {
-          if (this.#draining) return;
+          if (drainingAtRead) return;
+          if (this.#draining) continue;
           this.#idle = new AbortController();
           await this.#sleep(this.#o.idleMs ?? 1000, AbortSignal.any([signal, this.#idle.signal]));
           continue;

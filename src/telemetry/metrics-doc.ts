@@ -1,7 +1,5 @@
 // Renders docs/metrics.md from a registry, so the reference can never drift from the code.
 import type { Registry } from 'prom-client';
-import type { HealthSnapshot } from '../state/snapshot.js';
-import { buildRegistry, type MetricSet } from './registry.js';
 
 interface Described {
   readonly name: string;
@@ -25,31 +23,4 @@ export function renderMetricsDoc(registry: Registry): string {
     out += `| \`${metric.name}\` | ${metric.type} | ${labels} | ${cell(metric.help)} |\n`;
   }
   return out;
-}
-
-const EMPTY_SNAPSHOT: HealthSnapshot = {
-  at: 0,
-  state: 'unknown',
-  since: 0,
-  reasons: [],
-  expectedConnections: 0,
-  registeredConnections: 0,
-  connections: [],
-  process: { phase: 'unknown' },
-  views: {},
-  origins: [],
-  edge: { status: 'unknown', configured: false, connectors: [] },
-  transitions: [],
-};
-
-/** Metric sets the CLI adds to buildRegistry besides the built-in ones; docs/metrics.md lists them too. */
-const ADDED_SETS: readonly MetricSet[] = [];
-
-/** docs/metrics.md: the full registry tunnelwatch serves (values do not matter, only definitions). */
-export function renderFullMetricsDoc(): string {
-  const registry = buildRegistry(
-    { snapshot: () => EMPTY_SNAPSHOT, connectorMetrics: () => undefined, identity: {}, build: { version: '', nodeVersion: '' } },
-    ADDED_SETS,
-  );
-  return renderMetricsDoc(registry);
 }

@@ -1,8 +1,11 @@
 // Metrics of the process view and the log pipeline: is the connector process up, why it restarted, how many
 // lines came in, how far each sink is behind, and every record that was retried, quarantined or dropped.
-import { Counter, Gauge, type Registry } from 'prom-client';
+// Counts live in plain objects updated on the hot path; the registry reads them at scrape time.
+import { Gauge, type Registry } from 'prom-client';
 import type { RestartReason } from '../supervisor/restart-policy.js';
+import { computedCounter, computedGauge, single, type Series } from './computed-metric.js';
 import type { PipelineCounters } from './log-pipeline.js';
+import type { MetricSet } from './registry.js';
 import type { SpoolStats } from './spool.js';
 
 /** A sink that ships from a spool (Loki, syslog). Its stats are cumulative. */
@@ -15,112 +18,102 @@ export interface ShippingSource {
 export interface PipelineMetricSources {
   readonly counters: PipelineCounters;
   readonly sinks: readonly ShippingSource[];
-  /** 1 while a cloudflared child process is alive. */
+  /** True while a cloudflared child process is alive. */
   connectorUp(): boolean;
-  /** 1 while the crash-loop breaker is open. */
+  /** True while the crash-loop breaker is open. */
   breakerOpen(): boolean;
 }
 
-/** Adds a cumulative value to a counter as the difference from the last scrape (prom-client counters cannot be set). */
-function follow(counter: Counter, labels: Record<string, string>, last: Map<string, number>, value: number): void {
-  const key = JSON.stringify(labels);
-  const delta = value - (last.get(key) ?? 0);
-  if (delta > 0) counter.inc(labels, delta);
-  last.set(key, Math.max(value, last.get(key) ?? 0));
+type Labels = Record<string, string>;
+
+/** Counts by label set, kept as numbers until a scrape reads them. */
+class Tally {
+  readonly #counts = new Map<string, { labels: Labels; value: number }>();
+
+  add(labels: Labels, n = 1): void {
+    const key = JSON.stringify(labels);
+    const entry = this.#counts.get(key);
+    if (entry === undefined) this.#counts.set(key, { labels, value: n });
+    else entry.value += n;
+  }
+
+  series<L extends string>(): Series<L>[] {
+    return [...this.#counts.values()] as Series<L>[];
+  }
 }
 
 export class PipelineMetrics {
-  readonly #restarts: Counter<'reason'>;
-  readonly #lines: Counter<'stream'>;
-  readonly #truncated: Counter;
-  readonly #parsed: Counter<'format'>;
-  readonly #dropped: Counter<'sink' | 'reason'>;
+  readonly #restarts = new Tally();
+  readonly #lines = new Tally();
+  readonly #parsed = new Tally();
+  readonly #dropped = new Tally();
+  #truncated = 0;
+  readonly #sources: PipelineMetricSources;
 
-  constructor(registry: Registry, sources: PipelineMetricSources) {
-    const registers = [registry];
-    new Gauge({
-      name: 'tunnelwatch_connector_up',
-      help: 'Whether a cloudflared process is running under tunnelwatch (1) or not (0).',
-      registers,
-      collect() {
-        this.set(sources.connectorUp() ? 1 : 0);
-      },
-    });
-    new Gauge({
+  constructor(sources: PipelineMetricSources) {
+    this.#sources = sources;
+  }
+
+  restarted(reason: RestartReason): void {
+    this.#restarts.add({ reason: reason.kind });
+  }
+
+  /** A spool dropped records: over its size bound (overflow) or unreadable after a crash (corrupt). */
+  spoolDropped(sink: string, count: number, reason: 'overflow' | 'corrupt'): void {
+    this.#dropped.add({ sink, reason }, count);
+  }
+
+  lineRead(stream: 'stdout' | 'stderr', format: string, truncated: boolean): void {
+    this.#lines.add({ stream });
+    this.#parsed.add({ format });
+    if (truncated) this.#truncated++;
+  }
+
+  readonly set: MetricSet = (registry: Registry) => {
+    const s = this.#sources;
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Iterable<Series<L>>): void => {
+      computedCounter(registry, { name: `tunnelwatch_${name}`, help, labelNames, read });
+    };
+    computedGauge(registry, { name: 'tunnelwatch_connector_up', help: 'Whether a cloudflared process is running under tunnelwatch (1) or not (0).', read: () => single(s.connectorUp() ? 1 : 0) });
+    computedGauge(registry, {
       name: 'tunnelwatch_connector_crash_loop',
       help: 'Whether the crash-loop breaker is open and tunnelwatch has stopped restarting cloudflared (1) or not (0).',
-      registers,
-      collect() {
-        this.set(sources.breakerOpen() ? 1 : 0);
-      },
+      read: () => single(s.breakerOpen() ? 1 : 0),
     });
-    this.#restarts = new Counter({
-      name: 'tunnelwatch_connector_restarts_total',
-      help: 'cloudflared restarts by the reason its previous process ended (exit, signal, hang, disconnected_too_long, start_failed).',
-      labelNames: ['reason'],
-      registers,
-    });
-    this.#lines = new Counter({ name: 'tunnelwatch_log_lines_read_total', help: 'Lines read from cloudflared by output stream.', labelNames: ['stream'], registers });
-    this.#truncated = new Counter({ name: 'tunnelwatch_log_lines_truncated_total', help: 'cloudflared lines cut at supervisor.maxLineBytes.', registers });
-    this.#parsed = new Counter({
-      name: 'tunnelwatch_log_lines_parsed_total',
-      help: 'cloudflared lines parsed, by the format recognised (json, console, plain, empty).',
-      labelNames: ['format'],
-      registers,
-    });
-    this.#dropped = new Counter({
-      name: 'tunnelwatch_log_records_dropped_total',
-      help: 'Records lost for a sink: spool over logs.spoolMaxBytes (overflow), unreadable spool lines (corrupt), a failed spool write (spool_error), stdout too slow (backpressure).',
-      labelNames: ['sink', 'reason'],
-      registers,
-    });
-    const dropped = this.#dropped;
-    const last = { records: new Map<string, number>(), shipped: new Map<string, number>(), retries: new Map<string, number>(), quarantined: new Map<string, number>(), dropped: new Map<string, number>() };
-    new Counter({
-      name: 'tunnelwatch_log_records_total',
-      help: 'Records that entered the log pipeline, by source (cloudflared, tunnelwatch).',
-      labelNames: ['source'],
-      registers,
-      collect() {
-        for (const source of ['cloudflared', 'tunnelwatch'] as const) follow(this, { source }, last.records, sources.counters.bySource[source]);
-        follow(dropped, { sink: 'stdout', reason: 'backpressure' }, last.dropped, sources.counters.stdoutDropped);
-        for (const [sink, n] of Object.entries(sources.counters.sinkErrors)) follow(dropped, { sink, reason: 'spool_error' }, last.dropped, n);
-      },
-    });
-    new Counter({
-      name: 'tunnelwatch_log_records_shipped_total',
-      help: 'Records delivered, by sink (stdout, loki, syslog); loki and syslog count only acknowledged deliveries.',
-      labelNames: ['sink'],
-      registers,
-      collect() {
-        follow(this, { sink: 'stdout' }, last.shipped, sources.counters.stdoutWritten);
-        for (const s of sources.sinks) follow(this, { sink: s.name }, last.shipped, s.shipperStats.shipped);
-      },
-    });
-    new Counter({
-      name: 'tunnelwatch_log_ship_retries_total',
-      help: 'Deliveries retried after a 429, a 5xx, a timeout or a network error, by sink.',
-      labelNames: ['sink'],
-      registers,
-      collect() {
-        for (const s of sources.sinks) follow(this, { sink: s.name }, last.retries, s.shipperStats.retries);
-      },
-    });
-    new Counter({
-      name: 'tunnelwatch_log_records_quarantined_total',
-      help: 'Records the receiver rejected as invalid (a 4xx other than 429), set aside in the quarantine file, by sink.',
-      labelNames: ['sink'],
-      registers,
-      collect() {
-        for (const s of sources.sinks) follow(this, { sink: s.name }, last.quarantined, s.shipperStats.quarantined ?? 0);
-      },
-    });
-    const spools = async (): Promise<[string, SpoolStats][]> => Promise.all(sources.sinks.map(async (s): Promise<[string, SpoolStats]> => [s.name, await s.stats()]));
+    counter('connector_restarts_total', 'cloudflared restarts by why the previous process ended (exit, signal, hang, disconnected_too_long, start_failed).', ['reason'], () => this.#restarts.series());
+    counter('log_lines_read_total', 'Lines read from cloudflared, by output stream.', ['stream'], () => this.#lines.series());
+    counter('log_lines_parsed_total', 'cloudflared lines parsed, by the format recognised (json, console, plain, empty).', ['format'], () => this.#parsed.series());
+    counter('log_lines_truncated_total', 'cloudflared lines cut at supervisor.maxLineBytes.', [], () => single(this.#truncated));
+    counter('log_records_total', 'Records that entered the log pipeline, by source (cloudflared, tunnelwatch).', ['source'], () =>
+      (['cloudflared', 'tunnelwatch'] as const).map((source) => ({ labels: { source }, value: s.counters.bySource[source] })),
+    );
+    counter('log_records_shipped_total', 'Records delivered, by sink (stdout, loki, syslog); loki and syslog count only acknowledged deliveries.', ['sink'], () => [
+      { labels: { sink: 'stdout' }, value: s.counters.stdoutWritten },
+      ...s.sinks.map((k) => ({ labels: { sink: k.name }, value: k.shipperStats.shipped })),
+    ]);
+    counter('log_ship_retries_total', 'Deliveries retried after a 429, a 5xx, a timeout or a network error, by sink.', ['sink'], () =>
+      s.sinks.map((k) => ({ labels: { sink: k.name }, value: k.shipperStats.retries })),
+    );
+    counter('log_records_quarantined_total', 'Records the receiver rejected as invalid (a 4xx other than 429), set aside in the quarantine file, by sink.', ['sink'], () =>
+      s.sinks.map((k) => ({ labels: { sink: k.name }, value: k.shipperStats.quarantined ?? 0 })),
+    );
+    counter(
+      'log_records_dropped_total',
+      'Records lost for a sink: spool over logs.spoolMaxBytes (overflow), unreadable spool lines (corrupt), a failed spool write (spool_error), stdout too slow (backpressure).',
+      ['sink', 'reason'],
+      () => [
+        ...this.#dropped.series<'sink' | 'reason'>(),
+        { labels: { sink: 'stdout', reason: 'backpressure' }, value: s.counters.stdoutDropped },
+        ...Object.entries(s.counters.sinkErrors).map(([sink, value]) => ({ labels: { sink, reason: 'spool_error' }, value })),
+      ],
+    );
+    // Spool figures need the spool's lock, so these two read asynchronously on scrape.
+    const spools = (): Promise<[string, SpoolStats][]> => Promise.all(s.sinks.map(async (k): Promise<[string, SpoolStats]> => [k.name, await k.stats()]));
     new Gauge({
       name: 'tunnelwatch_log_spool_bytes',
       help: 'Bytes waiting in the on-disk spool of a sink.',
       labelNames: ['sink'],
-      registers,
+      registers: [registry],
       async collect() {
         for (const [sink, st] of await spools()) this.set({ sink }, st.bytes);
       },
@@ -129,25 +122,10 @@ export class PipelineMetrics {
       name: 'tunnelwatch_log_spool_oldest_age_seconds',
       help: 'Age of the oldest record not yet delivered by a sink (0 when its spool is empty).',
       labelNames: ['sink'],
-      registers,
+      registers: [registry],
       async collect() {
         for (const [sink, st] of await spools()) this.set({ sink }, st.oldestAgeMs / 1000);
       },
     });
-  }
-
-  restarted(reason: RestartReason): void {
-    this.#restarts.inc({ reason: reason.kind });
-  }
-
-  /** A spool dropped records: over its size bound (overflow) or unreadable after a crash (corrupt). */
-  spoolDropped(sink: string, count: number, reason: 'overflow' | 'corrupt'): void {
-    this.#dropped.inc({ sink, reason }, count);
-  }
-
-  lineRead(stream: 'stdout' | 'stderr', format: string, truncated: boolean): void {
-    this.#lines.inc({ stream });
-    this.#parsed.inc({ format });
-    if (truncated) this.#truncated.inc();
-  }
+  };
 }

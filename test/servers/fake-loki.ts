@@ -6,7 +6,8 @@
 //   POST /script             body like `500,500,429:retry-after=1,204` replaces the status sequence.
 //   POST /reject             body is a substring; pushes with such a line get 400 `line_too_long`.
 //   GET  /received           JSON [{stream, values}] of every accepted push stream, in arrival order.
-//   GET  /requests           JSON [{status, authorization, tenant}] for every push request.
+//   GET  /requests           JSON [{status, authorization, tenant, time}] for every push request (`time`:
+//                            Unix ms when the push was answered, for Retry-After checks).
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -15,7 +16,7 @@ interface Stream { stream: Record<string, string>; values: [string, string][] }
 let script: string[] = [];
 let rejectText = '';
 const received: Stream[] = [];
-const requests: { status: number; authorization: string | null; tenant: string | null }[] = [];
+const requests: { status: number; authorization: string | null; tenant: string | null; time: number }[] = [];
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -47,7 +48,7 @@ function push(req: IncomingMessage, res: ServerResponse, body: string): void {
   }
   if (status < 300 && rejectText && streams.some((s) => s.values.some((v) => v[1].includes(rejectText)))) status = 400;
   const tenant = req.headers['x-scope-orgid'];
-  requests.push({ status, authorization: req.headers.authorization ?? null, tenant: typeof tenant === 'string' ? tenant : null });
+  requests.push({ status, authorization: req.headers.authorization ?? null, tenant: typeof tenant === 'string' ? tenant : null, time: Date.now() });
   if (status >= 200 && status < 300) {
     for (const s of streams) received.push({ stream: s.stream, values: s.values });
     reply(res, status);

@@ -1,0 +1,41 @@
+// What a new health snapshot changed, as log records for people: the connector's state (with its reasons),
+// each origin going up or down, and the edge view appearing, changing or becoming unknown. Pure.
+import type { HealthSnapshot } from '../state/snapshot.js';
+
+export interface Change {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+}
+
+const STATE_LEVEL = { healthy: 'info', degraded: 'warn', down: 'error', inactive: 'warn', unknown: 'warn' } as const;
+
+export function describeChanges(before: HealthSnapshot, after: HealthSnapshot): Change[] {
+  const out: Change[] = [];
+  if (before.state !== after.state) {
+    const why = after.reasons.map((r) => r.message).join('; ');
+    out.push({
+      level: STATE_LEVEL[after.state],
+      message: `connector ${before.state} -> ${after.state}${why === '' ? '' : `: ${why}`}`,
+      fields: { event: 'state_change', from: before.state, to: after.state, reasons: after.reasons.map((r) => r.code), registered: after.registeredConnections, expected: after.expectedConnections },
+    });
+  }
+  const was = new Map(before.origins.map((o) => [o.key, o.state]));
+  for (const o of after.origins) {
+    const previous = was.get(o.key);
+    if (previous === o.state || o.state === 'unknown') continue;
+    out.push({
+      level: o.state === 'down' ? 'warn' : 'info',
+      message: `origin ${o.key} ${o.state}${o.state === 'down' && o.reason !== undefined ? `: ${o.reason}` : ''}`,
+      fields: { event: 'origin_change', origin: o.key, from: previous ?? 'unknown', to: o.state, ...(o.reason === undefined ? {} : { reason: o.reason }) },
+    });
+  }
+  if (before.edge.status !== after.edge.status) {
+    out.push({
+      level: after.edge.status === 'unknown' ? 'warn' : 'info',
+      message: `edge view ${before.edge.status} -> ${after.edge.status}${after.edge.error === undefined ? '' : `: ${after.edge.error}`}`,
+      fields: { event: 'edge_change', from: before.edge.status, to: after.edge.status },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+// The health side of the sidecar: the collectors (connector, edge, origins) on one runner, the health model
+// they feed, and what a state change means for people — a log record and a span per transition. Log events
+// from the supervisor enter here too, so a lost connection changes the state at once, between polls.
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { ConnectorMetrics } from '../cloudflared/connector-metrics.js';
+import type { LogEvent } from '../cloudflared/log-event.js';
+import type { Settings } from '../config/schema.js';
+import { ApiBudget } from '../collectors/api-budget.js';
+import type { Collector } from '../collectors/collector.js';
+import { connectorCollector } from '../collectors/connector.js';
+import { edgeCollector, type EdgeCollector } from '../collectors/edge.js';
+import { originsCollector, rulesOf, type OriginsCollector } from '../collectors/origins.js';
+import { CollectorRunner } from '../collectors/runner.js';
+import { HealthModel, healthOptions } from '../state/health.js';
+import type { Observation } from '../state/observations.js';
+import type { HealthSnapshot } from '../state/snapshot.js';
+import { pointSpan } from '../telemetry/spans.js';
+import { describeChanges } from './health-log.js';
+
+export interface HealthWatchOptions {
+  readonly settings: Settings;
+  readonly logger: Logger;
+  /** cloudflared's metrics address, learnt from its log (the supervisor knows it). */
+  readonly metricsAddress: () => string | undefined;
+  readonly now?: () => number;
+}
+
+export class HealthWatch {
+  readonly model: HealthModel;
+  readonly runner: CollectorRunner;
+  readonly origins: OriginsCollector;
+  readonly edge: EdgeCollector | undefined;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  #metrics: ConnectorMetrics | undefined;
+  #started = false;
+
+  constructor(o: HealthWatchOptions) {
+    const { settings } = o;
+    this.#log = o.logger;
+    this.#now = o.now ?? Date.now;
+    this.model = new HealthModel(healthOptions(settings), this.#now());
+    this.origins = originsCollector(settings.origins);
+    const e = settings.edge;
+    this.edge =
+      e.apiToken !== undefined && e.accountId !== undefined && e.tunnelId !== undefined
+        ? edgeCollector({
+            apiToken: e.apiToken,
+            accountId: e.accountId,
+            tunnelId: e.tunnelId,
+            baseUrl: e.baseUrl,
+            intervalMs: e.pollInterval,
+            budget: new ApiBudget({ share: e.budgetShare }),
+            connectorId: () => this.model.snapshot.connectorId,
+          })
+        : undefined;
+    const connector = connectorCollector({
+      metricsAddress: o.metricsAddress,
+      intervalMs: settings.cloudflared.pollInterval,
+      onConfig: (version, config) => {
+        this.#setRules(JSON.stringify({ version, config }), version < 0 ? 'the connector\'s local config (/config)' : `remote config version ${String(version)} (/config)`);
+      },
+    });
+    const collectors: Collector[] = [connector, this.origins, ...(this.edge === undefined ? [] : [this.edge])];
+    this.runner = new CollectorRunner(collectors, (obs) => { this.observe(obs); }, { now: this.#now });
+    if (e.apiToken === undefined) this.#log.info('edge view off: set edge.apiToken (a read-only Cloudflare API token), edge.accountId and edge.tunnelId to compare with what Cloudflare sees');
+    else if (this.edge === undefined) this.#log.warn('edge view off: edge.apiToken is set but edge.accountId or edge.tunnelId is missing');
+    const file = settings.cloudflared.config;
+    if (file !== undefined) {
+      try {
+        this.#setRules(readFileSync(file, 'utf8'), file, 'local');
+      } catch (error) {
+        this.#log.error({ file }, `cannot read cloudflared.config ${file}: ${(error as Error).message}; origins come from the connector's /config instead`);
+      }
+    } else {
+      this.observe(this.origins.setRules([], 'settings (origins.targets)', this.#now()));
+    }
+  }
+
+  get snapshot(): HealthSnapshot {
+    return this.model.snapshot;
+  }
+
+  /** The last /metrics the connector served, typed (for the normalised re-export). */
+  get connectorMetrics(): ConnectorMetrics | undefined {
+    return this.#metrics;
+  }
+
+  start(): void {
+    this.#started = true;
+    this.runner.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.runner.stop();
+  }
+
+  /** A cloudflared log event, as the supervisor read it. */
+  event(event: LogEvent, at: number): void {
+    this.observe({ kind: 'log', at, event });
+    if (event.type === 'config_updated' && event.config !== undefined) {
+      this.#setRules(JSON.stringify({ version: event.version ?? 0, config: event.config }), `remote config version ${String(event.version ?? '?')} (log)`);
+    }
+  }
+
+  observe(o: Observation): void {
+    if (o.kind === 'metrics' && o.ok) this.#metrics = o.metrics;
+    const before = this.model.snapshot;
+    const after = this.model.apply(o);
+    if (before.state !== after.state) {
+      pointSpan('state transition', { from: before.state, to: after.state, reasons: after.reasons.map((r) => r.code).join(',') });
+    }
+    for (const change of describeChanges(before, after)) this.#log[change.level](change.fields, change.message);
+  }
+
+  #setRules(text: string, source: string, shape?: 'local'): void {
+    const parsed = rulesOf(text, source, shape);
+    if ('error' in parsed) {
+      this.#log.error({ source }, `cannot read the ingress rules from ${source}: ${parsed.error}`);
+      return;
+    }
+    const observation = this.origins.setRules(parsed.rules, source, this.#now());
+    this.#log.info(
+      { source, targets: this.origins.targets.length, skipped: this.origins.skipped.length },
+      `probing ${String(this.origins.targets.length)} origins from ${source}${this.origins.skipped.length > 0 ? ` (${String(this.origins.skipped.length)} not probeable: ${this.origins.skipped.map((s) => `${s.key} ${s.reason}`).join('; ')})` : ''}`,
+    );
+    this.observe(observation);
+    // New targets are probed now, not at the end of the current interval.
+    if (this.#started) void this.runner.runOnce('origins');
+  }
+}

@@ -1,0 +1,69 @@
+// The one registry `tunnelwatch run` serves: the health snapshot and the cloudflared re-export (built in),
+// plus the pipeline and collector sets. docs/metrics.md is rendered from the same function with empty
+// sources, so the reference lists exactly what a running sidecar serves.
+import type { Registry } from 'prom-client';
+import type { ConnectorMetrics } from '../cloudflared/connector-metrics.js';
+import type { CollectorStats } from '../collectors/runner.js';
+import type { ProbeResult } from '../probers/prober.js';
+import type { HealthSnapshot } from '../state/snapshot.js';
+import { collectorMetrics } from '../telemetry/collector-metrics.js';
+import type { RecordLabels } from '../telemetry/log-record.js';
+import { renderMetricsDoc } from '../telemetry/metrics-doc.js';
+import { PipelineMetrics } from '../telemetry/pipeline-metrics.js';
+import { buildRegistry } from '../telemetry/registry.js';
+import { VERSION } from '../version.js';
+
+/** What the registry reads at scrape time (the HealthWatch provides all of it). */
+export interface HealthSources {
+  readonly snapshot: HealthSnapshot;
+  readonly connectorMetrics: ConnectorMetrics | undefined;
+  readonly runner: { readonly stats: ReadonlyMap<string, CollectorStats> };
+  readonly origins: { readonly results: ReadonlyMap<string, ProbeResult> };
+  readonly edge: { readonly effectiveIntervalSeconds: number } | undefined;
+}
+
+export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics, labels: Readonly<RecordLabels>): Registry {
+  return buildRegistry(
+    {
+      snapshot: () => health.snapshot,
+      connectorMetrics: () => health.connectorMetrics,
+      identity: { ...(labels.replica === undefined ? {} : { replica: labels.replica }), ...(labels.zone === undefined ? {} : { zone: labels.zone }) },
+      build: { version: VERSION, nodeVersion: process.version },
+    },
+    [
+      pipeline.set,
+      collectorMetrics({
+        stats: () => health.runner.stats,
+        probes: () => health.origins.results,
+        edgeIntervalSeconds: () => health.edge?.effectiveIntervalSeconds,
+      }),
+    ],
+  );
+}
+
+const EMPTY_SNAPSHOT: HealthSnapshot = {
+  at: 0,
+  state: 'unknown',
+  since: 0,
+  reasons: [],
+  expectedConnections: 0,
+  registeredConnections: 0,
+  connections: [],
+  process: { phase: 'unknown' },
+  views: {},
+  origins: [],
+  edge: { status: 'unknown', configured: false, connectors: [] },
+  transitions: [],
+};
+
+/** docs/metrics.md: every metric a running sidecar defines (values do not matter, only definitions). */
+export function renderFullMetricsDoc(): string {
+  const pipeline = new PipelineMetrics({
+    counters: { records: 0, bySource: { cloudflared: 0, tunnelwatch: 0 }, stdoutWritten: 0, stdoutDropped: 0, sinkErrors: {} },
+    sinks: [],
+    connectorUp: () => false,
+    breakerOpen: () => false,
+  });
+  const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined };
+  return renderMetricsDoc(sidecarRegistry(health, pipeline, {}));
+}
