@@ -118,7 +118,13 @@ const alertRule = z.strictObject({
 
 const alerts = z.strictObject({
   alertmanagers: stringList(httpUrl()).prefault([]),
+  /** How often the built-in rules are evaluated. */
+  evaluationInterval: duration({ min: 100 }).prefault('15s'),
   resendInterval: duration({ min: 1000 }).prefault('1m'),
+  /** Where `runbook_url` annotations point: `<runbookBaseUrl>/<AlertName>.md`. */
+  runbookBaseUrl: httpUrl().prefault('https://github.com/tunnelwatch/tunnelwatch/blob/main/docs/runbooks'),
+  /** This replica's URL as Alertmanager users reach it, for `generatorURL` (default: http://<server.listen>). */
+  externalUrl: httpUrl().optional(),
   rules: objectList(alertRule).prefault([]),
 });
 
