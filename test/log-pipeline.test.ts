@@ -191,3 +191,31 @@ describe('LogPipeline', () => {
     expect(journal).toEqual([]);
   });
 });
+
+describe('LogPipeline backpressure', () => {
+  it('asks the producer to pause while a slow sink holds more than the bound, and to resume once the backlog halved', async () => {
+    const journal: Journal = [];
+    const sink = new FakeSink('loki', journal);
+    let release!: () => void;
+    sink.gate = new Promise((resolve) => { release = resolve; });
+    const pressure: boolean[] = [];
+    const pipeline = new LogPipeline({ redactor: new Redactor([]), sinks: [sink], maxQueuedBytes: 2000, onPressure: (p) => pressure.push(p) });
+    for (let i = 0; i < 40; i++) pipeline.write(rec(`line ${String(i).padStart(3, '0')} ${'x'.repeat(40)}`));
+    expect(pressure).toEqual([true]);
+    release();
+    await pipeline.close();
+    expect(pressure).toEqual([true, false]);
+    expect(sink.lines).toHaveLength(40);
+  });
+
+  it('close() flushes what was written before it and refuses what comes after', async () => {
+    const journal: Journal = [];
+    const sink = new FakeSink('loki', journal);
+    const pipeline = new LogPipeline({ redactor: new Redactor([]), sinks: [sink] });
+    pipeline.write(rec('before'));
+    const closing = pipeline.close();
+    pipeline.write(rec('after close'));
+    await closing;
+    expect(sink.lines.map((l) => (JSON.parse(l) as LogRecord).msg)).toEqual(['before']);
+  });
+});

@@ -139,3 +139,17 @@ describe('settings: secrets never print', () => {
     expect(all.join('\n')).toContain('edge.apiToken: got <secret>');
   });
 });
+
+describe('URLs with credentials', () => {
+  it.each([
+    ['file', { file: { text: 'logs:\n  loki:\n    url: http://u:hunter2pass@loki:3100\n', name: 'tw.yaml' }, env: {} }],
+    ['--set', { env: {}, sets: ['alerts.alertmanagers=https://am:hunter2pass@am:9093'] }],
+    ['env', { env: { TUNNELWATCH_EDGE_BASE_URL: 'https://x:hunter2pass@api.example/client/v4' } }],
+  ] as const)('are refused from %s, naming the fix and never repeating the password', (_from, input) => {
+    const result = loadSettings(input);
+    expect(result.ok).toBe(false);
+    const text = JSON.stringify(result);
+    expect(text).toContain('without user:password@');
+    expect(text).not.toContain('hunter2pass');
+  });
+});

@@ -101,6 +101,17 @@ export const httpUrl = (): z.ZodString =>
         }
       },
       { error: 'expected an http:// or https:// URL' },
+    ).refine(
+      (value) => {
+        try {
+          const url = new URL(value);
+          return url.username === '' && url.password === '';
+        } catch {
+          return true;
+        }
+      },
+      // fetch() refuses such URLs, and a password in a URL ends up in logs: credentials have their own settings.
+      { error: 'expected a URL without user:password@ (put credentials in their own settings, e.g. logs.loki.username and logs.loki.password)' },
     ),
     'string',
   );

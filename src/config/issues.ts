@@ -1,3 +1,4 @@
+import { maskUrlPasswords } from './mask.js';
 import * as z from 'zod';
 import type { Diagnostic } from '../diagnostic.js';
 import { closest } from './closest.js';
@@ -79,7 +80,7 @@ export function issuesToDiagnostics(root: z.ZodType, issues: readonly z.core.$Zo
       }
       continue;
     }
-    const input = isSecretAt(root, path) ? '<secret>' : show(issue.input);
+    const input = isSecretAt(root, path) ? '<secret>' : maskUrlPasswords(show(issue.input));
     const dotted = formatPath(path);
     const got = issue.input === undefined ? 'missing' : `got ${input}`;
     out.push(settingsError('TW_ERR_SETTINGS_INVALID', dotted, `${dotted || '(top level)'}: ${got}, ${issue.message}${where(locate, path)}`));

@@ -1,3 +1,4 @@
+import { maskUrlPasswords } from './mask.js';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Diagnostic } from '../diagnostic.js';
 import { closest } from './closest.js';
@@ -94,7 +95,7 @@ function parseJson(text: string): { value: unknown } | { problem: string } {
 }
 
 function shown(leaf: Leaf, raw: string): string {
-  return leaf.kind === 'secret' ? '<secret>' : JSON.stringify(raw.length > 80 ? `${raw.slice(0, 77)}...` : raw);
+  return leaf.kind === 'secret' ? '<secret>' : maskUrlPasswords(JSON.stringify(raw.length > 80 ? `${raw.slice(0, 77)}...` : raw));
 }
 
 /** Reads every `TUNNELWATCH_*` variable; unknown names are errors with the nearest valid name. */

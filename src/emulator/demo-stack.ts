@@ -3,7 +3,7 @@
 // one HTTP service, one SSH-like TCP service and one dead port. Every part is a real server on loopback.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../cli/package-root.js';
@@ -179,6 +179,8 @@ export async function startDemoStack(options: DemoOptions = {}): Promise<DemoSta
     stop: async () => {
       await Promise.all(replicas.map((r) => stopChild(r.child)));
       await closeServers();
+      // The directory holds the API token and the replicas' logs: nothing of the demo outlives it.
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -26,6 +26,8 @@ export interface LoggingOptions {
   readonly mixin?: () => Record<string, unknown>;
   readonly onSpoolDrop?: (sink: string, count: number, reason: 'overflow' | 'corrupt') => void;
   readonly fetch?: typeof fetch;
+  /** Records arrive faster than the disk takes them (true), or the backlog has halved (false). */
+  readonly onPressure?: (saturated: boolean) => void;
 }
 
 /** Every secret value tunnelwatch knows of, including the content of a token file. */
@@ -58,6 +60,7 @@ export async function startLogging(settings: Settings, options: LoggingOptions):
     redactor: new Redactor(secretValues(settings)),
     sinks,
     ...(options.stdout === undefined ? {} : { stdout: options.stdout }),
+    ...(options.onPressure === undefined ? {} : { onPressure: options.onPressure }),
     onSinkError: (sink, error, records) => {
       self.logger?.error({ sink, records, err: error instanceof Error ? error.message : String(error) }, `could not spool ${String(records)} records for ${sink}; they were written to stdout only`);
     },

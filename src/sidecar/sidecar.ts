@@ -90,6 +90,9 @@ export class Sidecar {
     const logging = await startLogging(settings, {
       labels,
       mixin: () => ({ ...traceFields() }),
+      onPressure: (saturated) => {
+        late.supervision?.supervisor.pauseOutput(saturated);
+      },
       ...(o.stdout === undefined ? {} : { stdout: o.stdout }),
       ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
       onSpoolDrop: (sink, count, reason) => {

@@ -99,6 +99,17 @@ export class Child {
     this.#process.kill('SIGKILL');
   }
 
+  /**
+   * Stops (true) or restarts (false) reading cloudflared's output, for backpressure: unread output fills the
+   * pipes and then blocks cloudflared's log writes, which is how a slow log consumer always worked.
+   */
+  pauseOutput(paused: boolean): void {
+    for (const stream of [this.#process.stdout, this.#process.stderr]) {
+      if (paused) stream?.pause();
+      else stream?.resume();
+    }
+  }
+
   /** Whether stop() has sent its SIGTERM. */
   get terminating(): boolean {
     return this.#termSent;

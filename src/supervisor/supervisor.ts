@@ -66,6 +66,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   /** A child tunnelwatch ended on purpose (hang, disconnected too long), and why. */
   #ended: { readonly child: Child; readonly reason: RestartReason } | undefined;
   #stopping: Promise<ChildExit | undefined> | undefined;
+  #outputPaused = false;
 
   constructor(options: SupervisorOptions) {
     super();
@@ -104,6 +105,12 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     this.#state = 'stopped';
     this.emit('stopped', { exit });
     return exit;
+  }
+
+  /** Pauses or resumes reading the child's output (log pipeline backpressure); applies to later children too. */
+  pauseOutput(paused: boolean): void {
+    this.#outputPaused = paused;
+    this.#child?.pauseOutput(paused);
   }
 
   /**
@@ -147,6 +154,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     }
     this.#child = child;
     this.#watch = watch;
+    if (this.#outputPaused) child.pauseOutput(true);
     void child.exited.then((exit) => { this.#onExit(child, exit); });
     if (child.pid !== undefined) this.emit('started', { pid: child.pid, run: this.#runs });
   }

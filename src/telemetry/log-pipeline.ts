@@ -28,6 +28,14 @@ export interface PipelineOptions {
   readonly stdoutMaxBufferBytes?: number;
   /** A sink failed to make a batch durable: those records are lost for that sink (stdout still gets them). */
   readonly onSinkError?: (sink: string, error: unknown, records: number) => void;
+  /** Bytes of records waiting for the disk before the producer is asked to pause (default 8 MiB). */
+  readonly maxQueuedBytes?: number;
+  /**
+   * Called with true when records arrive faster than the sinks make them durable (the producer should stop
+   * reading cloudflared's pipes, which then fill and pause its logging, as a slow terminal would), and with
+   * false once the backlog has halved. Memory stays bounded instead of growing with the burst.
+   */
+  readonly onPressure?: (saturated: boolean) => void;
 }
 
 export interface PipelineCounters {
@@ -46,6 +54,10 @@ export class LogPipeline {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Bytes written and not yet through a flush; of those, `#unflushedBytes` are not yet in a flush. */
+  #queuedBytes = 0;
+  #unflushedBytes = 0;
+  #saturated = false;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
@@ -54,11 +66,28 @@ export class LogPipeline {
   /** Queues one record (redacted here); it reaches the sinks and stdout on the next flush. */
   write(record: LogRecord): void {
     if (this.#closed) return;
-    const clean = this.#o.redactor.value(record);
+    let clean = record;
+    let line = JSON.stringify(record);
+    if (this.#o.redactor.mayNeed(line)) {
+      clean = this.#o.redactor.value(record);
+      line = JSON.stringify(clean);
+    }
     this.#records.push(clean);
-    this.#lines.push(JSON.stringify(clean));
+    this.#lines.push(line);
     this.counters.records++;
     this.counters.bySource[clean.source]++;
+    this.#queuedBytes += line.length;
+    this.#unflushedBytes += line.length;
+    const max = this.#o.maxQueuedBytes ?? 8 << 20;
+    if (!this.#saturated && this.#queuedBytes > max) {
+      this.#saturated = true;
+      this.#o.onPressure?.(true);
+    }
+    // A burst is written in chunks of a quarter of the bound rather than one batch per interval.
+    if (this.#lines.length > 1 && this.#unflushedBytes > max / 4) {
+      void this.flush();
+      return;
+    }
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       void this.flush();
@@ -73,18 +102,32 @@ export class LogPipeline {
     const lines = this.#lines;
     this.#records = [];
     this.#lines = [];
+    this.#unflushedBytes = 0;
     this.#flushing = this.#flushing.then(() => this.#deliver(records, lines));
     return this.#flushing;
   }
 
-  /** Flushes what is queued and accepts nothing more. */
+  /** Accepts nothing more and flushes everything queued, including records written while it runs. */
   async close(): Promise<void> {
-    await this.flush();
     this.#closed = true;
+    await this.flush();
   }
+
 
   async #deliver(records: LogRecord[], lines: string[]): Promise<void> {
     if (records.length === 0) return;
+    try {
+      await this.#write(records, lines);
+    } finally {
+      for (const line of lines) this.#queuedBytes -= line.length;
+      if (this.#saturated && this.#queuedBytes <= (this.#o.maxQueuedBytes ?? 8 << 20) / 2) {
+        this.#saturated = false;
+        this.#o.onPressure?.(false);
+      }
+    }
+  }
+
+  async #write(records: LogRecord[], lines: string[]): Promise<void> {
     await Promise.all(
       this.#o.sinks.map(async (sink) => {
         try {

@@ -20,7 +20,7 @@ const PATTERNS: readonly [RegExp, string | ((...groups: string[]) => string)][] 
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, `$1${MARK}@`],
 ];
 
-const SUSPECT = /eyJ|uthoriz|token|secret|passw|api.?key|auth-key|:\/\/[^\s/]*@/i;
+const SUSPECT = /eyJ|uthoriz|token|secret|passw|api.?key|auth-key|cookie|credential|:\/\/[^\s/]*@/i;
 
 export class Redactor {
   readonly #secrets: readonly string[];
@@ -28,6 +28,15 @@ export class Redactor {
   /** `secrets`: exact values that must never appear; values shorter than 6 characters are ignored (too common). */
   constructor(secrets: readonly (string | undefined)[] = []) {
     this.#secrets = [...new Set(secrets.filter((s): s is string => s !== undefined && s.length >= 6))].sort((a, b) => b.length - a.length);
+  }
+
+  /**
+   * Whether `serialised` (a record's JSON) could hold anything to redact. False for almost every line, which
+   * then skips the walk over the record; true also for key names such as "token", so fields named like
+   * secrets are masked whatever their value.
+   */
+  mayNeed(serialised: string): boolean {
+    return SUSPECT.test(serialised) || this.#secrets.some((secret) => serialised.includes(secret));
   }
 
   text(s: string): string {
