@@ -10,6 +10,7 @@ import { ApiBudget } from '../collectors/api-budget.js';
 import type { Collector } from '../collectors/collector.js';
 import { connectorCollector } from '../collectors/connector.js';
 import { edgeCollector, type EdgeCollector } from '../collectors/edge.js';
+import { edgeReachCollector, type EdgeReachCollector } from '../collectors/edge-reach.js';
 import { originsCollector, rulesOf, type OriginsCollector } from '../collectors/origins.js';
 import { CollectorRunner } from '../collectors/runner.js';
 import { HealthModel, healthOptions } from '../state/health.js';
@@ -31,6 +32,7 @@ export class HealthWatch {
   readonly runner: CollectorRunner;
   readonly origins: OriginsCollector;
   readonly edge: EdgeCollector | undefined;
+  readonly edgeReach: EdgeReachCollector | undefined;
   readonly #log: Logger;
   readonly #now: () => number;
   #metrics: ConnectorMetrics | undefined;
@@ -62,7 +64,9 @@ export class HealthWatch {
         this.#setRules(JSON.stringify({ version, config }), version < 0 ? 'the connector\'s local config (/config)' : `remote config version ${String(version)} (/config)`);
       },
     });
-    const collectors: Collector[] = [connector, this.origins, ...(this.edge === undefined ? [] : [this.edge])];
+    const reach = settings.edge.reachabilityInterval;
+    this.edgeReach = reach > 0 ? edgeReachCollector(reach) : undefined;
+    const collectors: Collector[] = [connector, this.origins, ...(this.edge === undefined ? [] : [this.edge]), ...(this.edgeReach === undefined ? [] : [this.edgeReach])];
     this.runner = new CollectorRunner(collectors, (obs) => { this.observe(obs); }, { now: this.#now });
     if (e.apiToken === undefined) this.#log.info('edge view off: set edge.apiToken (a read-only Cloudflare API token), edge.accountId and edge.tunnelId to compare with what Cloudflare sees');
     else if (this.edge === undefined) this.#log.warn('edge view off: edge.apiToken is set but edge.accountId or edge.tunnelId is missing');

@@ -4,6 +4,7 @@
 import type { Registry } from 'prom-client';
 import type { ConnectorMetrics } from '../cloudflared/connector-metrics.js';
 import type { CollectorStats } from '../collectors/runner.js';
+import type { EdgeReachReport } from '../probers/edge-reach.js';
 import type { ProbeResult } from '../probers/prober.js';
 import type { HealthSnapshot } from '../state/snapshot.js';
 import { collectorMetrics } from '../telemetry/collector-metrics.js';
@@ -20,6 +21,7 @@ export interface HealthSources {
   readonly runner: { readonly stats: ReadonlyMap<string, CollectorStats> };
   readonly origins: { readonly results: ReadonlyMap<string, ProbeResult> };
   readonly edge: { readonly effectiveIntervalSeconds: number } | undefined;
+  readonly edgeReach: { readonly report: EdgeReachReport | undefined } | undefined;
 }
 
 export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics, labels: Readonly<RecordLabels>): Registry {
@@ -36,6 +38,7 @@ export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics
         stats: () => health.runner.stats,
         probes: () => health.origins.results,
         edgeIntervalSeconds: () => health.edge?.effectiveIntervalSeconds,
+        edgeReach: () => health.edgeReach?.report,
       }),
     ],
   );
@@ -64,6 +67,6 @@ export function renderFullMetricsDoc(): string {
     connectorUp: () => false,
     breakerOpen: () => false,
   });
-  const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined };
+  const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined, edgeReach: undefined };
   return renderMetricsDoc(sidecarRegistry(health, pipeline, {}));
 }

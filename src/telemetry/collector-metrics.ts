@@ -2,6 +2,7 @@
 // the probe details the health snapshot does not carry: probe phases, HTTP status, certificate expiry, and
 // the edge poll interval as stretched by the API budget.
 import type { CollectorStats } from '../collectors/runner.js';
+import type { EdgeReachReport } from '../probers/edge-reach.js';
 import type { ProbeResult } from '../probers/prober.js';
 import { computedCounter, computedGauge, single, type Series } from './computed-metric.js';
 import type { MetricSet } from './registry.js';
@@ -12,6 +13,8 @@ export interface CollectorMetricSources {
   probes(): ReadonlyMap<string, ProbeResult>;
   /** Seconds between edge polls right now; undefined when the edge view is off. */
   edgeIntervalSeconds(): number | undefined;
+  /** The newest edge reachability report; undefined when off or not run yet. */
+  edgeReach(): EdgeReachReport | undefined;
 }
 
 const PHASES = [
@@ -50,6 +53,18 @@ export function collectorMetrics(sources: CollectorMetricSources): MetricSet {
       name: 'tunnelwatch_edge_poll_interval_seconds',
       help: 'Seconds between Cloudflare API polls now: edge.pollInterval, stretched while the API budget (edge.budgetShare) is short.',
       read: () => single(sources.edgeIntervalSeconds()),
+    });
+    computedGauge(registry, {
+      name: 'tunnelwatch_edge_reachable',
+      help: 'Whether a check of the path to the Cloudflare edge succeeded (1) or failed (0), by check (dns_srv, dns_a, dns_aaaa, tcp, udp) and target (name, or address:port); a UDP check without an answer proves nothing and has no series.',
+      labelNames: ['check', 'target'],
+      read: function* () {
+        for (const c of sources.edgeReach()?.checks ?? []) {
+          if (c.status === 'unverified') continue;
+          const target = c.address === undefined ? c.target : `${c.address.includes(':') ? `[${c.address}]` : c.address}:${String(c.port ?? '')}`;
+          yield { labels: { check: c.check, target }, value: c.status === 'reachable' ? 1 : 0 };
+        }
+      },
     });
     computedGauge(registry, {
       name: 'tunnelwatch_origin_probe_phase_seconds',
