@@ -115,16 +115,18 @@ describe('settings', () => {
 });
 
 describe('demo (built executable, real child processes)', () => {
-  it('starts the emulated tunnel, checks it end to end, and stops cleanly', async () => {
-    const run = await runBin(['demo', '--for', '0s', '--time-scale', '0.05']);
+  it('runs tunnelwatch on the emulated tunnel: connector healthy, the dead origin down, the edge agreeing; stops cleanly', async () => {
+    const run = await runBin(['demo', '--for', '0s', '--time-scale', '0.05', '--listen', '127.0.0.1:0']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout.match(/replica-\d \/ready: 4 of 4 connections registered/g)).toHaveLength(2);
-    expect(run.stdout).toContain('tunnel demo-tunnel is healthy, 2 connectors');
+    expect(run.stdout).toContain('connector: healthy, 4 of 4 connections registered');
+    expect(run.stdout).toContain('origin app.demo.example: up');
+    expect(run.stdout).toMatch(/origin dead\.demo\.example: down \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)/);
+    expect(run.stdout).toContain('tunnel demo-tunnel is healthy, 2 connectors; tunnelwatch sees healthy');
     expect(run.stdout).toMatch(/GET https:\/\/app\.demo\.example\/ via replica-1: 200\n/);
     expect(run.stdout).toMatch(/GET https:\/\/dead\.demo\.example\/ via replica-1: 502\n/);
-    expect(run.stdout).toMatch(/GET https:\/\/unknown\.demo\.example\/ via replica-1: 404\n/);
-    expect(run.stdout).toContain('Stopped: replicas shut down gracefully.');
+    expect(run.stdout).toMatch(/status page {5}http:\/\/127\.0\.0\.1:\d+\//);
+    expect(run.stdout).toContain('Stopped (exit code 0)');
     expect(run.stdout).not.toMatch(/eyJhIjoi/);
   });
 

@@ -26,9 +26,10 @@ Commands:
                       Loki and syslog through a disk spool); exit 0 clean, 3 killed, 4 crash loop
   settings [--settings FILE] [--set K=V]...
                       print the effective settings (secrets hidden) and every TUNNELWATCH_ variable
-  demo [--for DURATION]
-                      start an emulated tunnel on loopback (API emulator, two emulated cloudflared
-                      replicas, three origins), check it, and print where to look
+  demo [--listen HOST:PORT] [--for DURATION]
+                      run tunnelwatch against an emulated tunnel on loopback (API emulator, its
+                      own emulated cloudflared plus one more replica, three origins, one dead);
+                      status page on http://127.0.0.1:9330/ — \`npm start\` runs this
   emulate cloudflared|api ...
                       run the cloudflared emulator or the Cloudflare API emulator on their own
   version             print the version

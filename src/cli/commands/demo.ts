@@ -1,132 +1,175 @@
 import Cloudflare from 'cloudflare';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseGoDuration } from '../../cloudflared/go-duration.js';
-import { startDemoStack, type DemoStack, type Replica } from '../../emulator/demo-stack.js';
+import { startEmulatedWorld, type EmulatedWorld } from '../../sidecar/emulated-world.js';
+import { Sidecar } from '../../sidecar/sidecar.js';
+import type { HealthSnapshot } from '../../state/snapshot.js';
+import type { LineOutput } from '../../telemetry/log-pipeline.js';
+import { levelName } from '../../telemetry/log-record.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, write, type Io } from '../io.js';
+import { renderDiagnostics } from '../render-diagnostics.js';
+import { loadSettingsFor } from '../settings-input.js';
 
-const USAGE = `Usage: tunnelwatch demo [--for DURATION] [--time-scale N]
+const USAGE = `Usage: tunnelwatch demo [--listen HOST:PORT] [--for DURATION] [--time-scale N] [--settings FILE] [--set K=V]...
 
-Starts an emulated Cloudflare Tunnel on loopback — a Cloudflare API emulator, two emulated cloudflared
-replicas (real processes) and three origins (HTTP, SSH-like TCP, and a dead port) — checks that it works,
-prints where to look, and keeps running until Ctrl-C. No real cloudflared, token or network is needed.
+Runs tunnelwatch the way production does — supervising its connector, watching it, probing its origins,
+asking the Cloudflare API — against an emulated world on loopback: a Cloudflare API emulator holding one
+tunnel, tunnelwatch's own emulated cloudflared plus one more replica (real processes), and three origins
+(HTTP, SSH-like TCP, and a dead port). No real cloudflared, token or network is needed.
 
-  --for DURATION      stop by itself after this long (e.g. 30s)
+  --listen HOST:PORT  where the status page, /status and /metrics are served (default 127.0.0.1:9330)
+  --for DURATION      after the checks, keep running this long, then stop (default: until Ctrl-C)
   --time-scale N      compress cloudflared's waits (0.1 = ten times faster); default 1
 `;
 
-/** Polls /ready until every HA connection is registered (or the time is up); returns the last count. */
-async function waitReady(replica: Replica, want: number, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let ready = 0;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`http://${replica.ports.metrics}/ready`);
-      ready = ((await res.json()) as { readyConnections?: number }).readyConnections ?? 0;
-      if (ready >= want) break;
-    } catch {
-      // not serving yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return ready;
+// The demo shows results within seconds; production defaults are slower on purpose (API budget, probe load).
+const DEMO_SETTINGS = ['cloudflared.binary=emulator', 'server.listen=127.0.0.1:9330', 'origins.interval=2s', 'origins.failuresToDown=2', 'edge.pollInterval=3s', 'cloudflared.pollInterval=1s'];
+
+/** Every record goes to a JSON lines file; tunnelwatch's own are also shown on the terminal, one short line each. */
+function demoOutput(file: WriteStream, io: Io): LineOutput {
+  return {
+    write(chunk: string): boolean {
+      for (const line of chunk.split('\n')) {
+        if (!line.includes('"source":"tunnelwatch"')) continue;
+        const r = JSON.parse(line) as { time: number; level: number; msg: string };
+        io.stdout.write(`${new Date(r.time).toISOString().slice(11, 19)} ${levelName(r.level).toUpperCase().padEnd(5)} ${r.msg}\n`);
+      }
+      return file.write(chunk);
+    },
+    get writableLength() {
+      return file.writableLength;
+    },
+  };
 }
 
 /** One visitor request through a replica's edge listener; fetch() cannot set Host, so node:http is used. */
-function probe(edge: string, host: string): Promise<string> {
+function visit(edge: string, host: string): Promise<string> {
   return new Promise((resolve) => {
     const req = request(`http://${edge}/`, { headers: { host } }, (res) => {
       res.resume();
-      res.on('end', () => {
-        resolve(String(res.statusCode));
-      });
+      res.on('end', () => { resolve(String(res.statusCode)); });
     });
-    req.on('error', (error) => {
-      resolve(`failed (${error.message})`);
-    });
+    req.on('error', (error) => { resolve(`failed (${error.message})`); });
     req.end();
   });
 }
 
-function describe(stack: DemoStack): string {
-  const token = `$(cat ${stack.apiTokenFile})`;
-  let out = `Cloudflare API emulator  ${stack.api.url}   (API token in ${stack.apiTokenFile})\n`;
-  out += `  tunnel status:  curl -s -H "Authorization: Bearer ${token}" ${stack.api.url}/accounts/${stack.accountId}/cfd_tunnel/${stack.tunnelId}\n`;
-  for (const r of stack.replicas) {
-    out += `${r.name}  emulated cloudflared, pid ${String(r.child.pid)}\n`;
-    out += `  metrics   http://${r.ports.metrics}/metrics    ready: http://${r.ports.metrics}/ready\n`;
-    out += `  edge      curl -H 'Host: ${stack.hostnames.http}' http://${r.ports.edge}/\n`;
-    out += `  faults    curl -X POST http://${r.ports.control}/faults -d '{"fault":"drop","conn":1,"reason":"goaway"}'\n`;
-    out += `  log       ${r.logFile}   (explain it: tunnelwatch analyze ${r.logFile})\n`;
-  }
-  out += `origins\n`;
-  out += `  ${stack.hostnames.http.padEnd(20)} -> http://${stack.origins.http}  (HTTP)\n`;
-  out += `  ${stack.hostnames.ssh.padEnd(20)} -> ssh://${stack.origins.tcp}  (SSH banner)\n`;
-  out += `  ${stack.hostnames.dead.padEnd(20)} -> http://${stack.origins.dead}  (nothing listens: visitors get 502)\n`;
+async function until(test: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+function where(world: EmulatedWorld, address: string, records: string): string {
+  const s = world.stack;
+  let out = `status page     http://${address}/        (also /status, /metrics, /healthz, /readyz)\n`;
+  out += `records         ${records}   (every record as one JSON line)\n`;
+  out += `API emulator    ${s.api.url}   (token in ${s.apiTokenFile})\n`;
+  out += `connectors      tunnelwatch's own (ports in ${world.portsFile}) and ${s.replicas.map((r) => `${r.name} (pid ${String(r.child.pid)})`).join(', ')}\n`;
+  out += `faults          curl -X POST http://<control from the ports file>/faults -d '{"fault":"drop","conn":1}'\n`;
+  out += `origins         ${s.hostnames.http} -> http://${s.origins.http}, ${s.hostnames.ssh} -> ssh://${s.origins.tcp}, ${s.hostnames.dead} -> http://${s.origins.dead} (nothing listens)\n\n`;
   return out;
 }
 
-async function check(stack: DemoStack): Promise<string> {
-  let out = '\nchecks\n';
-  for (const r of stack.replicas) out += `  ${r.name} /ready: ${String(await waitReady(r, 4, 15_000))} of 4 connections registered\n`;
-  const cf = new Cloudflare({ apiToken: readFileSync(stack.apiTokenFile, 'utf8'), baseURL: stack.api.url, maxRetries: 0 });
-  const tunnel = await cf.zeroTrust.tunnels.cloudflared.get(stack.tunnelId, { account_id: stack.accountId });
-  const connectors = await cf.zeroTrust.tunnels.cloudflared.connections.get(stack.tunnelId, { account_id: stack.accountId });
-  out += `  API (through the cloudflare SDK): tunnel ${tunnel.name ?? '?'} is ${tunnel.status ?? '?'}, ${String(connectors.result.length)} connectors\n`;
-  const first = stack.replicas[0];
-  if (first) {
-    for (const host of [stack.hostnames.http, stack.hostnames.dead, 'unknown.demo.example']) {
-      out += `  GET https://${host}/ via ${first.name}: ${await probe(first.ports.edge, host)}\n`;
+async function checks(world: EmulatedWorld, snapshot: () => HealthSnapshot): Promise<string> {
+  await until(() => snapshot().state === 'healthy' && snapshot().origins.every((o) => o.state !== 'unknown') && snapshot().edge.status !== 'unknown', 60_000);
+  const s = snapshot();
+  let out = `\nchecks\n  connector: ${s.state}, ${String(s.registeredConnections)} of ${String(s.expectedConnections)} connections registered${s.reasons.length > 0 ? ` (${s.reasons.map((r) => r.message).join('; ')})` : ''}\n`;
+  for (const o of s.origins) out += `  origin ${o.hostname ?? o.key}: ${o.state}${o.reason === undefined ? '' : ` (${o.reason})`}\n`;
+  const e = world.settings.edge;
+  const cf = new Cloudflare({ apiToken: e.apiToken?.reveal() ?? '', baseURL: e.baseUrl, maxRetries: 0 });
+  const tunnel = await cf.zeroTrust.tunnels.cloudflared.get(world.stack.tunnelId, { account_id: world.stack.accountId });
+  const connectors = await cf.zeroTrust.tunnels.cloudflared.connections.get(world.stack.tunnelId, { account_id: world.stack.accountId });
+  out += `  edge (through the cloudflare SDK): tunnel ${tunnel.name ?? '?'} is ${tunnel.status ?? '?'}, ${String(connectors.result.length)} connectors; tunnelwatch sees ${s.edge.status}\n`;
+  const other = world.stack.replicas[0];
+  if (other !== undefined) {
+    for (const host of [world.stack.hostnames.http, world.stack.hostnames.dead, 'unknown.demo.example']) {
+      out += `  GET https://${host}/ via ${other.name}: ${await visit(other.ports.edge, host)}\n`;
     }
   }
   return out;
+}
+
+function waitForStop(forMs: number | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (why: string): void => {
+      clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(why);
+    };
+    const onSignal = (signal: NodeJS.Signals): void => { stop(signal); };
+    const timer = forMs === undefined ? undefined : setTimeout(() => { stop('--for elapsed'); }, forMs);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
 }
 
 export async function demoCommand(args: readonly string[], io: Io): Promise<number> {
   const parsed = await parseCommandArgs(
     args,
-    { for: { type: 'string' }, 'time-scale': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    {
+      listen: { type: 'string' },
+      for: { type: 'string' },
+      'time-scale': { type: 'string' },
+      settings: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
     USAGE,
     io,
   );
   if (typeof parsed === 'number') return parsed;
-  const forMs = parsed.values.for === undefined ? undefined : parseGoDuration(parsed.values.for);
-  const scale = parsed.values['time-scale'] === undefined ? undefined : Number(parsed.values['time-scale']);
-  if (parsed.values.for !== undefined && (forMs === undefined || forMs < 0)) {
-    await write(io.stderr, `tunnelwatch demo: --for expects a duration such as 30s, got ${JSON.stringify(parsed.values.for)}\n`);
+  const v = parsed.values;
+  const forMs = v.for === undefined ? undefined : parseGoDuration(v.for);
+  const scale = v['time-scale'] === undefined ? undefined : Number(v['time-scale']);
+  if (v.for !== undefined && (forMs === undefined || forMs < 0)) {
+    await write(io.stderr, `tunnelwatch demo: --for expects a duration such as 30s, got ${JSON.stringify(v.for)}\n`);
     return EXIT.usage;
   }
   if (scale !== undefined && !(scale > 0)) {
-    await write(io.stderr, `tunnelwatch demo: --time-scale expects a positive number, got ${JSON.stringify(parsed.values['time-scale'])}\n`);
+    await write(io.stderr, `tunnelwatch demo: --time-scale expects a positive number, got ${JSON.stringify(v['time-scale'])}\n`);
     return EXIT.usage;
   }
-  await write(io.stdout, 'tunnelwatch demo: an emulated Cloudflare Tunnel on loopback (no real cloudflared, token or network needed)\n\n');
-  let stack: DemoStack;
-  try {
-    stack = await startDemoStack(scale === undefined ? {} : { timeScale: scale });
-  } catch (error) {
-    await write(io.stderr, `tunnelwatch demo: cannot start the emulated tunnel: ${(error as Error).message}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'tunnelwatch-demo-run-'));
+  const sets = [...DEMO_SETTINGS, `logs.spoolDir=${join(dir, 'spool')}`, ...(v.listen === undefined ? [] : [`server.listen=${v.listen}`]), ...(v.set ?? [])];
+  const loaded = loadSettingsFor(io, v.settings, sets);
+  if (!loaded.ok) {
+    await write(io.stderr, renderDiagnostics('settings', loaded.diagnostics));
     return EXIT.failed;
   }
+  await write(io.stdout, 'tunnelwatch demo: tunnelwatch supervising an emulated cloudflared in an emulated Cloudflare Tunnel on loopback\n\n');
+  let world: EmulatedWorld;
   try {
-    await write(io.stdout, describe(stack));
-    await write(io.stdout, await check(stack));
-    await write(io.stdout, forMs === undefined ? '\nRunning; press Ctrl-C to stop.\n' : `\nRunning for ${parsed.values.for ?? ''}.\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        clearTimeout(timer);
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      const timer = forMs === undefined ? undefined : setTimeout(stop, forMs);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-  } finally {
-    await stack.stop();
+    world = await startEmulatedWorld(loaded.settings, { otherReplicas: 1, ...(scale === undefined ? {} : { timeScale: scale }) });
+  } catch (error) {
+    await write(io.stderr, `tunnelwatch demo: cannot start the emulated world: ${(error as Error).message}\n`);
+    return EXIT.failed;
   }
-  await write(io.stdout, 'Stopped: replicas shut down gracefully.\n');
-  return EXIT.ok;
+  const recordsFile = join(dir, 'tunnelwatch.jsonl');
+  const file = createWriteStream(recordsFile);
+  let sidecar: Sidecar;
+  try {
+    sidecar = await Sidecar.start({ settings: world.settings, env: io.env, stdout: demoOutput(file, io), emulatorEnv: world.emulatorEnv });
+  } catch (error) {
+    await world.stack.stop();
+    await write(io.stderr, `tunnelwatch demo: cannot start tunnelwatch: ${(error as Error).message}\n`);
+    return EXIT.failed;
+  }
+  await write(io.stdout, where(world, sidecar.address, recordsFile));
+  let code: number;
+  try {
+    await write(io.stdout, await checks(world, () => sidecar.health.snapshot));
+    await write(io.stdout, forMs === undefined ? '\nRunning; press Ctrl-C to stop.\n' : `\nRunning for ${v.for ?? ''}.\n`);
+    code = await sidecar.stop(await waitForStop(forMs));
+  } finally {
+    await sidecar.stop('demo ending');
+    await world.stack.stop();
+    await new Promise((resolve) => file.end(resolve));
+  }
+  await write(io.stdout, `Stopped (exit code ${String(code)}); records kept in ${recordsFile}\n`);
+  return code;
 }
