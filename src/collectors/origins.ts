@@ -2,7 +2,7 @@
 // settings) with the prober of its scheme, a bounded number at a time. Rules can change at run time (a
 // remote config pushed by the edge), so the target list is replaced, never appended to.
 import type { IngressRule } from '../cloudflared/config-file.js';
-import { parseCloudflaredConfig, type ConfigShape } from '../cloudflared/config-file.js';
+import { parseCloudflaredConfig, type CloudflaredConfig, type ConfigShape } from '../cloudflared/config-file.js';
 import type { Settings } from '../config/schema.js';
 import { runBounded } from '../probers/pool.js';
 import { DEFAULT_PROBERS, proberFor, type ProberMap, type ProbeResult, type ProbeTarget } from '../probers/prober.js';
@@ -21,11 +21,11 @@ export interface OriginsCollector extends Collector {
   readonly results: ReadonlyMap<string, ProbeResult>;
 }
 
-/** The ingress rules of a config text, or the diagnostics' first error when it cannot be read. */
-export function rulesOf(text: string, origin: string, shape?: ConfigShape): { rules: readonly IngressRule[] } | { error: string } {
+/** A config text read into its normalised form, or the diagnostics' first error when it cannot be read. */
+export function readConfig(text: string, origin: string, shape?: ConfigShape): { config: CloudflaredConfig } | { error: string } {
   const parsed = parseCloudflaredConfig(text, origin, shape === undefined ? {} : { shape });
   if (parsed.config === undefined) return { error: parsed.diagnostics[0]?.message ?? `cannot read ${origin}` };
-  return { rules: parsed.config.rules };
+  return { config: parsed.config };
 }
 
 export function originsCollector(settings: Settings['origins'], probers: ProberMap = DEFAULT_PROBERS): OriginsCollector {

@@ -11,7 +11,8 @@ import type { Collector } from '../collectors/collector.js';
 import { connectorCollector } from '../collectors/connector.js';
 import { edgeCollector, type EdgeCollector } from '../collectors/edge.js';
 import { edgeReachCollector, type EdgeReachCollector } from '../collectors/edge-reach.js';
-import { originsCollector, rulesOf, type OriginsCollector } from '../collectors/origins.js';
+import { originsCollector, readConfig, type OriginsCollector } from '../collectors/origins.js';
+import { insecureFindings, type InsecureFinding } from './config-findings.js';
 import { CollectorRunner } from '../collectors/runner.js';
 import { HealthModel, healthOptions } from '../state/health.js';
 import type { Observation } from '../state/observations.js';
@@ -37,6 +38,7 @@ export class HealthWatch {
   readonly #now: () => number;
   #metrics: ConnectorMetrics | undefined;
   #started = false;
+  #findings: ReadonlyMap<InsecureFinding, number> | undefined;
 
   constructor(o: HealthWatchOptions) {
     const { settings } = o;
@@ -91,6 +93,11 @@ export class HealthWatch {
     return this.#metrics;
   }
 
+  /** Insecure settings in the current cloudflared config, by finding; undefined before a config was read. */
+  get configFindings(): ReadonlyMap<InsecureFinding, number> | undefined {
+    return this.#findings;
+  }
+
   start(): void {
     this.#started = true;
     this.runner.start();
@@ -119,12 +126,14 @@ export class HealthWatch {
   }
 
   #setRules(text: string, source: string, shape?: 'local'): void {
-    const parsed = rulesOf(text, source, shape);
+    const parsed = readConfig(text, source, shape);
     if ('error' in parsed) {
       this.#log.error({ source }, `cannot read the ingress rules from ${source}: ${parsed.error}`);
       return;
     }
-    const observation = this.origins.setRules(parsed.rules, source, this.#now());
+    this.#findings = insecureFindings(parsed.config);
+    for (const [finding, count] of this.#findings) if (count > 0) this.#log.warn({ source, finding, count }, `insecure cloudflared config (${source}): ${finding.replace(/_/g, ' ')} in ${String(count)} place(s); see \`tunnelwatch validate\` for where and how to fix it`);
+    const observation = this.origins.setRules(parsed.config.rules, source, this.#now());
     this.#log.info(
       { source, targets: this.origins.targets.length, skipped: this.origins.skipped.length },
       `probing ${String(this.origins.targets.length)} origins from ${source}${this.origins.skipped.length > 0 ? ` (${String(this.origins.skipped.length)} not probeable: ${this.origins.skipped.map((s) => `${s.key} ${s.reason}`).join('; ')})` : ''}`,

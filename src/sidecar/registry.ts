@@ -22,6 +22,7 @@ export interface HealthSources {
   readonly origins: { readonly results: ReadonlyMap<string, ProbeResult> };
   readonly edge: { readonly effectiveIntervalSeconds: number } | undefined;
   readonly edgeReach: { readonly report: EdgeReachReport | undefined } | undefined;
+  readonly configFindings: ReadonlyMap<string, number> | undefined;
 }
 
 export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics, labels: Readonly<RecordLabels>): Registry {
@@ -39,6 +40,7 @@ export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics
         probes: () => health.origins.results,
         edgeIntervalSeconds: () => health.edge?.effectiveIntervalSeconds,
         edgeReach: () => health.edgeReach?.report,
+        configFindings: () => health.configFindings,
       }),
     ],
   );
@@ -67,6 +69,6 @@ export function renderFullMetricsDoc(): string {
     connectorUp: () => false,
     breakerOpen: () => false,
   });
-  const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined, edgeReach: undefined };
+  const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined, edgeReach: undefined, configFindings: undefined };
   return renderMetricsDoc(sidecarRegistry(health, pipeline, {}));
 }

@@ -15,6 +15,8 @@ export interface CollectorMetricSources {
   edgeIntervalSeconds(): number | undefined;
   /** The newest edge reachability report; undefined when off or not run yet. */
   edgeReach(): EdgeReachReport | undefined;
+  /** Insecure settings of the current cloudflared config by finding; undefined before a config was read. */
+  configFindings(): ReadonlyMap<string, number> | undefined;
 }
 
 const PHASES = [
@@ -53,6 +55,14 @@ export function collectorMetrics(sources: CollectorMetricSources): MetricSet {
       name: 'tunnelwatch_edge_poll_interval_seconds',
       help: 'Seconds between Cloudflare API polls now: edge.pollInterval, stretched while the API budget (edge.budgetShare) is short.',
       read: () => single(sources.edgeIntervalSeconds()),
+    });
+    computedGauge(registry, {
+      name: 'tunnelwatch_config_insecure',
+      help: 'Insecure settings in the cloudflared config in force, by finding (no_tls_verify, access_not_enforced, access_not_required, plaintext_origin, secret_in_file); no series before a config was read.',
+      labelNames: ['finding'],
+      read: function* () {
+        for (const [finding, count] of sources.configFindings() ?? []) yield { labels: { finding }, value: count };
+      },
     });
     computedGauge(registry, {
       name: 'tunnelwatch_edge_reachable',
