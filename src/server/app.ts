@@ -2,6 +2,7 @@
 // The caller listens (see parseListen) and closes it; close() answers new requests 503 while in-flight ones finish.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { FiringAlert } from '../alerts/engine.js';
 import type { Settings } from '../config/schema.js';
 import type { HealthSnapshot } from '../state/snapshot.js';
 import { bearerGuard } from './auth.js';
@@ -19,6 +20,8 @@ export interface ServerOptions {
   readonly loggerInstance?: FastifyBaseLogger;
   /** Wall clock in Unix milliseconds (tests pass a fixed one). */
   readonly now?: () => number;
+  /** The built-in alerts firing now, shown on /status and the page; without it neither mentions alerts. */
+  readonly alerts?: () => readonly FiringAlert[];
 }
 
 export function buildServer(options: ServerOptions): FastifyInstance {
@@ -27,7 +30,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const guard = bearerGuard(options.server);
   void app.register(metricsRoutes(options.registry));
   void app.register(healthRoutes(options.snapshot, options.server.readyRequiresOrigins));
-  void app.register(statusRoutes(options.snapshot, now, guard));
-  void app.register(pageRoutes(options.snapshot, now, guard));
+  void app.register(statusRoutes(options.snapshot, now, guard, options.alerts));
+  void app.register(pageRoutes(options.snapshot, now, guard, options.alerts));
   return app;
 }

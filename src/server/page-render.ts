@@ -1,4 +1,5 @@
 // The status page as one HTML string: inline CSS, no scripts, every value escaped. Pure: snapshot and clock in.
+import type { FiringAlert } from '../alerts/engine.js';
 import type { ConnectorState, HealthSnapshot, OriginView } from '../state/snapshot.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -51,6 +52,7 @@ code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#f0f2f5;padding:
 .big{font-size:18px;padding:4px 14px;border-radius:14px}
 .b-healthy,.b-up{background:#1f8a3b}.b-degraded{background:#c77700}.b-down{background:#c62828}
 .b-inactive,.b-unknown{background:#7d8595}
+.b-critical{background:#c62828}.b-warning{background:#c77700}.b-info{background:#3d6fb4}
 .head{display:flex;gap:14px;align-items:center;flex-wrap:wrap}
 .colos span{margin-right:12px}
 `;
@@ -131,13 +133,31 @@ function transitions(s: HealthSnapshot, now: number): string {
   return `<section><h2>Recent transitions</h2><table><thead><tr><th>when</th><th>change</th><th>reasons</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
-/** The whole status page; `now` is the wall clock (Unix ms) that times in state are measured against. */
-export function renderStatusPage(s: HealthSnapshot, now: number): string {
+const SEVERITY_ORDER: Readonly<Record<FiringAlert['severity'], number>> = { critical: 0, warning: 1, info: 2 };
+
+function firingAlerts(alerts: readonly FiringAlert[], now: number): string {
+  if (alerts.length === 0) return '<section><h2>Firing alerts</h2><p class="dim">None.</p></section>';
+  const sorted = [...alerts].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.alertname.localeCompare(b.alertname) || a.firingSince - b.firingSince);
+  const rows = sorted
+    .map((a) => {
+      const held = a.keepFiringSince === undefined ? '' : ` <span class="dim">(condition cleared ${ago(a.keepFiringSince, now)}; keep_firing_for)</span>`;
+      return `<tr><td>${badge(a.severity, a.severity)}</td><td><a href="${escapeHtml(a.runbookUrl)}">${escapeHtml(a.alertname)}</a></td><td>${escapeHtml(a.summary)}${held}</td><td>${ago(a.firingSince, now)}</td></tr>`;
+    })
+    .join('');
+  return `<section><h2>Firing alerts</h2><table><thead><tr><th>severity</th><th>alert</th><th>summary</th><th>firing since</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
+/**
+ * The whole status page; `now` is the wall clock (Unix ms) that times in state are measured against. `alerts`,
+ * when built-in alerting runs, adds a "Firing alerts" section.
+ */
+export function renderStatusPage(s: HealthSnapshot, now: number, alerts?: readonly FiringAlert[]): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>tunnelwatch: ${s.state}</title><style>${STYLE}</style></head>
 <body><main>
 ${header(s, now)}
+${alerts === undefined ? '' : firingAlerts(alerts, now)}
 ${reasons(s, now)}
 ${connections(s, now)}
 ${origins(s, now)}
