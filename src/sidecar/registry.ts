@@ -11,7 +11,9 @@ import { collectorMetrics } from '../telemetry/collector-metrics.js';
 import type { RecordLabels } from '../telemetry/log-record.js';
 import { renderMetricsDoc } from '../telemetry/metrics-doc.js';
 import { PipelineMetrics } from '../telemetry/pipeline-metrics.js';
-import { buildRegistry } from '../telemetry/registry.js';
+import { buildRegistry, type MetricSet } from '../telemetry/registry.js';
+import { alertMetrics } from '../alerts/metrics.js';
+import { effectiveRules } from '../alerts/overrides.js';
 import { VERSION } from '../version.js';
 
 /** What the registry reads at scrape time (the HealthWatch provides all of it). */
@@ -25,7 +27,7 @@ export interface HealthSources {
   readonly configFindings: ReadonlyMap<string, number> | undefined;
 }
 
-export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics, labels: Readonly<RecordLabels>): Registry {
+export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics, labels: Readonly<RecordLabels>, alerts: MetricSet): Registry {
   return buildRegistry(
     {
       snapshot: () => health.snapshot,
@@ -42,6 +44,7 @@ export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics
         edgeReach: () => health.edgeReach?.report,
         configFindings: () => health.configFindings,
       }),
+      alerts,
     ],
   );
 }
@@ -70,5 +73,6 @@ export function renderFullMetricsDoc(): string {
     breakerOpen: () => false,
   });
   const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined, edgeReach: undefined, configFindings: undefined };
-  return renderMetricsDoc(sidecarRegistry(health, pipeline, {}));
+  const alerts = alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] });
+  return renderMetricsDoc(sidecarRegistry(health, pipeline, {}, alerts));
 }

@@ -5,6 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { startAlerting, type Alerting } from '../alerts/alerting.js';
+import type { AlertInputs } from '../alerts/rules.js';
 import { parseTunnelToken } from '../cloudflared/token.js';
 import type { Settings } from '../config/schema.js';
 import { buildServer } from '../server/app.js';
@@ -44,6 +46,7 @@ interface Parts {
   readonly tracing: Tracing;
   readonly logging: Logging;
   readonly health: HealthWatch;
+  readonly alerting: Alerting;
   readonly registry: Registry;
   readonly server: FastifyInstance;
   readonly supervision: Supervision;
@@ -114,12 +117,18 @@ export class Sidecar {
     });
     late.metrics = metrics;
     const health = new HealthWatch({ settings, logger: log, metricsAddress: () => late.supervision?.metricsAddress() });
-    const registry = sidecarRegistry(health, metrics, labels);
-    const server = buildServer({ snapshot: () => health.snapshot, registry, server: settings.server });
+    const alerting = startAlerting({
+      settings,
+      inputs: () => alertInputs(health, metrics, logging, late.supervision, labels),
+      log: (level, fields, msg) => { log[level](fields, msg); },
+    });
+    const registry = sidecarRegistry(health, metrics, labels, alerting.metrics);
+    const server = buildServer({ snapshot: () => health.snapshot, registry, server: settings.server, alerts: () => alerting.firing() });
     let address: string;
     try {
       address = await listen(server, settings.server.listen);
     } catch (error) {
+      await alerting.stop();
       await logging.stop(0);
       await tracing.shutdown();
       throw new Error(`cannot serve on server.listen=${settings.server.listen}: ${(error as Error).message}; choose another address with --listen or TUNNELWATCH_SERVER_LISTEN`, { cause: error });
@@ -142,7 +151,7 @@ export class Sidecar {
     log.info({ binary: settings.cloudflared.binary, metrics: settings.cloudflared.metrics }, 'starting cloudflared');
     supervision.supervisor.start();
     health.start();
-    return new Sidecar({ settings, labels, tracing, logging, health, registry, server, supervision }, address);
+    return new Sidecar({ settings, labels, tracing, logging, health, alerting, registry, server, supervision }, address);
   }
 
   /** Graceful stop; resolves with the exit code for the process. Idempotent. */
@@ -152,11 +161,12 @@ export class Sidecar {
   }
 
   async #stop(why: string): Promise<number> {
-    const { settings, logging, health, server, supervision, tracing } = this.#p;
+    const { settings, logging, health, alerting, server, supervision, tracing } = this.#p;
     const log = logging.logger;
     const breaker = supervision.supervisor.state === 'breaker_open';
     log.info({ reason: why }, `stopping (${why}): cloudflared gets ${String(settings.cloudflared.gracePeriod / 1000)}s to drain`);
     await health.stop();
+    await alerting.stop();
     const exit: ChildExit | undefined = await supervision.supervisor.stop();
     clearConnectorPid(settings.logs.spoolDir);
     await server.close();
@@ -166,6 +176,21 @@ export class Sidecar {
     await tracing.shutdown();
     return code;
   }
+}
+
+/** What the alert rules read, gathered from every part at evaluation time. */
+function alertInputs(health: HealthWatch, metrics: PipelineMetrics, logging: Logging, supervision: Supervision | undefined, labels: RecordLabels): AlertInputs {
+  const certificates = new Map<string, number>();
+  for (const [key, result] of health.origins.results) if (result.tlsNotAfter !== undefined) certificates.set(key, result.tlsNotAfter);
+  return {
+    snapshot: health.snapshot,
+    restarts: { recentTimestamps: supervision?.restarts ?? [] },
+    breakerOpen: supervision?.supervisor.state === 'breaker_open',
+    spool: { oldestAgeSeconds: Math.max(0, ...logging.sinks.map((s) => s.shipperStats.lagSeconds)), dropped: metrics.droppedTotal() },
+    certificates,
+    configFindings: [...(health.configFindings ?? [])].filter(([, n]) => n > 0).map(([finding, n]) => `${finding} (${String(n)})`),
+    identity: { ...(labels.tunnel_id === undefined ? {} : { tunnel_id: labels.tunnel_id }), ...(labels.replica === undefined ? {} : { replica: labels.replica }), ...(labels.zone === undefined ? {} : { zone: labels.zone }) },
+  };
 }
 
 async function listen(server: FastifyInstance, listenSetting: string): Promise<string> {
@@ -184,6 +209,6 @@ function initialLabels(settings: Settings, env: Readonly<Record<string, string |
   if (tunnelId !== undefined) labels.tunnel_id = tunnelId;
   const replica = settings.identity.replica ?? env.HOSTNAME;
   if (replica !== undefined && replica !== '') labels.replica = replica;
-  if (settings.identity.zone !== undefined) labels.zone = settings.identity.zone;
+  if (settings.identity.zone !== undefined && settings.identity.zone !== '') labels.zone = settings.identity.zone;
   return labels;
 }

@@ -31,6 +31,8 @@ export interface Supervision {
   readonly supervisor: Supervisor;
   /** The address cloudflared's metrics server announced (undefined until it did). */
   metricsAddress(): string | undefined;
+  /** Unix ms of the latest restarts (at most 100), oldest first. */
+  readonly restarts: readonly number[];
 }
 
 export function describeReason(reason: RestartReason): string {
@@ -52,6 +54,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   const supervisor = new Supervisor(supervisorOptions(o.settings, o.command));
   let connections: ConnectionsState = initialConnections;
   let metricsAddress: string | undefined;
+  const restarts: number[] = [];
   const process = (phase: ProcessObservation['phase'], extra: { pid?: number; lastExit?: string } = {}): void => {
     o.onProcess?.({ kind: 'process', at: now(), phase, ...extra });
   };
@@ -90,6 +93,8 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   });
   supervisor.on('restarting', ({ reason, delayMs, attempt }) => {
     o.metrics.restarted(reason);
+    restarts.push(now());
+    if (restarts.length > 100) restarts.shift();
     pointSpan('connector restart', { reason: reason.kind, delay_ms: delayMs, attempt });
     log.warn({ reason: reason.kind, delay_ms: Math.round(delayMs), attempt }, `restarting cloudflared in ${(delayMs / 1000).toFixed(1)}s (${describeReason(reason)})`);
     process('backoff', { lastExit: describeReason(reason) });
@@ -104,5 +109,5 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   supervisor.on('stopped', ({ exit }) => {
     process('stopped', exit === undefined ? {} : { lastExit: exit.signal === null ? `exit ${String(exit.code)}` : `signal ${exit.signal}` });
   });
-  return { supervisor, metricsAddress: () => metricsAddress };
+  return { supervisor, metricsAddress: () => metricsAddress, restarts };
 }

@@ -68,6 +68,12 @@ export function healthMetrics(sources: MetricSources): MetricSet {
     gauge('edge_connections', 'Connections the Cloudflare API lists for the whole tunnel, every connector (replica) included; no series while the edge view is unknown.', [], (s) =>
       single(s.edge.status === 'unknown' ? undefined : s.edge.connectors.reduce((n, c) => n + c.connections.length, 0)),
     );
+    gauge('edge_connectors', 'Connectors (replicas) the Cloudflare API lists for the tunnel with at least one connection not waiting to reconnect; no series while the edge view is unknown.', [], (s) =>
+      single(s.edge.status === 'unknown' ? undefined : s.edge.connectors.filter((c) => c.connections.some((k) => !k.pendingReconnect)).length),
+    );
+    gauge('edge_connector_versions', 'Distinct cloudflared versions among the connectors the Cloudflare API lists for the tunnel (above 1 means version skew); no series while the edge view is unknown.', [], (s) =>
+      single(s.edge.status === 'unknown' ? undefined : new Set(s.edge.connectors.map((c) => c.version ?? '')).size),
+    );
     gauge('view_connections', "Registered connections of this connector as each view reports them (log events, cloudflared's /ready, its ha_connections gauge, the Cloudflare API); no series for a view without data.", ['view'], function* (s) {
       for (const [view, key] of VIEWS) {
         const value = s.views[key];

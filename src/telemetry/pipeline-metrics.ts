@@ -63,6 +63,12 @@ export class PipelineMetrics {
     this.#dropped.add({ sink, reason }, count);
   }
 
+  /** Records lost in every sink so far (spool bounds, unreadable spool lines, failed writes, slow stdout). */
+  droppedTotal(): number {
+    const c = this.#sources.counters;
+    return this.#dropped.series().reduce((n, s) => n + s.value, 0) + c.stdoutDropped + Object.values(c.sinkErrors).reduce((n, v) => n + v, 0);
+  }
+
   lineRead(stream: 'stdout' | 'stderr', format: string, truncated: boolean): void {
     this.#lines.add({ stream });
     this.#parsed.add({ format });
