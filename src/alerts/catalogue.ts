@@ -72,7 +72,7 @@ export const BUILTIN_ALERTS: readonly AlertDefinition[] = [
     engine: 'both',
   },
   // Built in: connectors the Cloudflare API lists with at least one connection that is not pending reconnect.
-  // PromQL: count by (tunnel_id) of replicas with tunnelwatch_connector_state{state="healthy"} == 1 < threshold.
+  // PromQL: sum by (tunnel_id) of replicas in state healthy or degraded (at least one live connection) < threshold.
   // Only tunnel_id: every replica sends the identical alert, and Alertmanager deduplicates it.
   {
     alert: 'TunnelHALost',
@@ -188,7 +188,7 @@ export const BUILTIN_ALERTS: readonly AlertDefinition[] = [
     labels: REPLICA,
     engine: 'both',
   },
-  // sum(tunnelwatch_config_insecure) > 0 (the caller passes the findings that metric counts).
+  // max by (tunnel_id, replica) (tunnelwatch_config_insecure) > 0 (the caller passes the findings that metric counts).
   {
     alert: 'TunnelConfigInsecure',
     severity: 'warning',

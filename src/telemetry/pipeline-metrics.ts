@@ -26,6 +26,8 @@ export interface PipelineMetricSources {
 
 type Labels = Record<string, string>;
 
+const RESTART_REASONS: readonly RestartReason['kind'][] = ['exit', 'signal', 'hang', 'disconnected_too_long', 'start_failed'];
+
 /** Counts by label set, kept as numbers until a scrape reads them. */
 class Tally {
   readonly #counts = new Map<string, { labels: Labels; value: number }>();
@@ -52,6 +54,9 @@ export class PipelineMetrics {
 
   constructor(sources: PipelineMetricSources) {
     this.#sources = sources;
+    // Every series exists from the start at 0, so Prometheus sees the first restart or drop as an increase.
+    for (const reason of RESTART_REASONS) this.#restarts.add({ reason }, 0);
+    for (const sink of sources.sinks) for (const reason of ['overflow', 'corrupt'] as const) this.#dropped.add({ sink: sink.name, reason }, 0);
   }
 
   restarted(reason: RestartReason): void {
@@ -110,7 +115,7 @@ export class PipelineMetrics {
       () => [
         ...this.#dropped.series<'sink' | 'reason'>(),
         { labels: { sink: 'stdout', reason: 'backpressure' }, value: s.counters.stdoutDropped },
-        ...Object.entries(s.counters.sinkErrors).map(([sink, value]) => ({ labels: { sink, reason: 'spool_error' }, value })),
+        ...s.sinks.map((k) => ({ labels: { sink: k.name, reason: 'spool_error' }, value: s.counters.sinkErrors[k.name] ?? 0 })),
       ],
     );
     // Spool figures need the spool's lock, so these two read asynchronously on scrape.
