@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LokiShipper, defaultSleep, parseRetryAfter } from '../src/telemetry/loki-shipper.js';
+import { LokiShipper, parseRetryAfter } from '../src/telemetry/loki-shipper.js';
+import { defaultSleep } from '../src/telemetry/spool-drain.js';
 import type { LokiShipperOptions } from '../src/telemetry/loki-shipper.js';
 import type { LokiRecord } from '../src/telemetry/loki-push.js';
 import { Spool } from '../src/telemetry/spool.js';
@@ -158,7 +159,7 @@ describe('LokiShipper against a fake Loki in a child process', () => {
     await until(() => shipper.stats.shipped === 1);
     await shipper.stop(1000);
     const reqs = await getJson<{ authorization: string; tenant: string }[]>(fake, '/requests');
-    expect(reqs[1]).toEqual({ status: 204, authorization: 'Basic dTpwNHNzLXcwcmQ=', tenant: 'team-a' });
+    expect(reqs[1]).toMatchObject({ status: 204, authorization: 'Basic dTpwNHNzLXcwcmQ=', tenant: 'team-a' });
     expect(shipper.stats.lastError).toMatch(/HTTP 503/);
     expect(JSON.stringify(shipper.stats)).not.toContain('p4ss');
     await spool.close();

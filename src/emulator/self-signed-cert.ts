@@ -70,7 +70,8 @@ export function createSelfSigned(options: SelfSignedOptions): SelfSigned {
   const ecdsaWithSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const name = seq(der(0x31, seq(oid('2.5.4.3'), der(0x0c, Buffer.from(options.commonName, 'utf8')))));
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f; // a positive INTEGER
+  // A positive INTEGER whose first byte is not 0: DER forbids a leading zero byte, which OpenSSL rejects.
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
   const now = Date.now();
   const tbs = seq(
     der(0xa0, der(0x02, Buffer.from([2]))), // v3

@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
-import { defaultSleep } from './loki-shipper.js';
 import type { Spool, SpoolBatch } from './spool.js';
+import { SpoolDrain, type DrainOptions } from './spool-drain.js';
 import { formatSyslogBounded, priority } from './syslog-format.js';
 import type { SyslogFormatOptions, SyslogRecord } from './syslog-format.js';
 import { createSyslogSender } from './syslog-sender.js';
@@ -12,7 +12,7 @@ import type { SyslogSender, SyslogSenderOptions } from './syslog-sender.js';
  * A failure drops the connection and re-sends the same batch after a capped exponential backoff with jitter,
  * so only the batch in flight can arrive twice. Producers only `spool.append` (and `wake()`), never wait.
  */
-export interface SyslogShipperOptions extends SyslogSenderOptions {
+export interface SyslogShipperOptions extends SyslogSenderOptions, Partial<DrainOptions> {
   spool: Spool<SyslogRecord>;
   appName: string;
   /** HOSTNAME field; default os.hostname(). */
@@ -26,15 +26,6 @@ export interface SyslogShipperOptions extends SyslogSenderOptions {
    * 8192 for TCP/TLS (RFC 5425 receivers SHOULD take it; rsyslog's default maxMessageSize).
    */
   maxMessageBytes?: number;
-  batchRecords?: number;
-  batchBytes?: number;
-  idleMs?: number;
-  backoffBaseMs?: number;
-  backoffCapMs?: number;
-  now?: () => number;
-  /** Resolves after `ms`, or early (never rejecting) when `signal` aborts. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  random?: () => number;
   /** Replaces the network sender (tests). */
   sender?: SyslogSender;
 }
@@ -63,91 +54,39 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 const isRecord = (r: unknown): r is SyslogRecord => typeof r === 'object' && r !== null && !Array.isArray(r);
 
-export class SyslogShipper {
-  readonly stats: SyslogShipperStats = { shipped: 0, retries: 0, truncated: 0, dropped: 0, lastError: null, lagSeconds: 0 };
-  readonly #o: SyslogShipperOptions;
+export class SyslogShipper extends SpoolDrain<SyslogRecord> {
+  readonly stats: SyslogShipperStats;
   readonly #format: SyslogFormatOptions;
   readonly #maxBytes: number;
   readonly #sender: SyslogSender;
-  readonly #now: () => number;
-  readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  readonly #abort = new AbortController();
-  #idle = new AbortController();
-  #draining = false;
-  #loop: Promise<void> | undefined;
 
   constructor(o: SyslogShipperOptions) {
-    this.#o = o;
+    const stats: SyslogShipperStats = { shipped: 0, retries: 0, truncated: 0, dropped: 0, lastError: null, lagSeconds: 0 };
+    super(o.spool, { ...o, batchRecords: o.batchRecords ?? 500, batchBytes: o.batchBytes ?? 1 << 20 }, stats);
+    this.stats = stats;
     this.#format = { appName: o.appName, hostname: o.hostname ?? osHostname(), procId: o.procId ?? process.pid, facility: o.facility ?? 1 };
     priority(this.#format.facility ?? 1, 0); // a bad facility fails here, not on every batch
     this.#maxBytes = o.maxMessageBytes ?? (o.protocol === 'udp' ? 2048 : 8192);
     this.#sender = o.sender ?? createSyslogSender(o);
-    this.#now = o.now ?? Date.now;
-    this.#sleep = o.sleep ?? defaultSleep;
   }
 
-  start(): void {
-    this.#loop ??= this.#run();
+  protected async deliver(batch: SpoolBatch<SyslogRecord>): Promise<boolean> {
+    const { lines, truncated, dropped } = this.#lines(batch.records);
+    await untilAborted(this.#sender.send(lines), this.signal);
+    this.stats.shipped += lines.length;
+    this.stats.truncated += truncated;
+    this.stats.dropped += dropped;
+    return true;
   }
 
-  /** Ends an idle wait early (e.g. after appending). */
-  wake(): void {
-    this.#idle.abort();
+  /** Each failed send drops the connection; the next attempt reconnects. */
+  protected override failed(error: unknown): void {
+    super.failed(error);
+    this.stats.retries++;
   }
 
-  /** Keeps shipping until the spool is empty or `deadlineMs` passed, then closes the connection. */
-  async stop(deadlineMs: number): Promise<void> {
-    this.#draining = true;
-    this.#idle.abort();
-    const timer = setTimeout(() => { this.#abort.abort(); }, deadlineMs);
-    try {
-      await this.#loop;
-    } finally {
-      clearTimeout(timer);
-      this.#abort.abort();
-      await this.#sender.close();
-    }
-  }
-
-  async #run(): Promise<void> {
-    const signal = this.#abort.signal;
-    let failures = 0;
-    while (!signal.aborted) {
-      // Only a peek that began after stop() has seen every append made before it: stop on that one's emptiness.
-      const draining = this.#draining;
-      let batch: SpoolBatch<SyslogRecord>;
-      try {
-        batch = await this.#o.spool.peek(this.#o.batchRecords ?? 500, this.#o.batchBytes ?? 1 << 20);
-      } catch (e) {
-        this.stats.lastError = `spool: ${e instanceof Error ? e.message : String(e)}`;
-        await this.#sleep(this.#backoff(failures++), signal);
-        continue;
-      }
-      const first = batch.appendedAtMs[0];
-      this.stats.lagSeconds = first === undefined ? 0 : Math.max(0, (this.#now() - first) / 1000);
-      if (batch.records.length === 0 && batch.corrupt === 0) {
-        if (draining) return;
-        if (this.#draining) continue;
-        this.#idle = new AbortController();
-        await this.#sleep(this.#o.idleMs ?? 1000, AbortSignal.any([signal, this.#idle.signal]));
-        continue;
-      }
-      const { lines, truncated, dropped } = this.#lines(batch.records);
-      try {
-        await untilAborted(this.#sender.send(lines), signal);
-        await this.#o.spool.commit(batch);
-      } catch (e) {
-        if (this.#abort.signal.aborted) return; // stop()'s deadline: the batch stays spooled, and that is no failure
-        this.stats.retries++;
-        this.stats.lastError = e instanceof Error ? e.message : String(e);
-        await this.#sleep(this.#backoff(failures++), signal);
-        continue;
-      }
-      failures = 0;
-      this.stats.shipped += lines.length;
-      this.stats.truncated += truncated;
-      this.stats.dropped += dropped;
-    }
+  protected override async closed(): Promise<void> {
+    await this.#sender.close();
   }
 
   #lines(records: readonly unknown[]): { lines: string[]; truncated: number; dropped: number } {
@@ -161,11 +100,5 @@ export class SyslogShipper {
       lines.push(out.line);
     }
     return { lines, truncated, dropped };
-  }
-
-  #backoff(attempt: number): number {
-    const base = this.#o.backoffBaseMs ?? 500;
-    const exp = Math.min(this.#o.backoffCapMs ?? 30_000, base * 2 ** Math.min(attempt, 30));
-    return exp / 2 + (this.#o.random ?? Math.random)() * (exp / 2);
   }
 }
