@@ -128,14 +128,14 @@ export class HealthWatch {
   #setRules(text: string, source: string, shape?: 'local'): void {
     const parsed = readConfig(text, source, shape);
     if ('error' in parsed) {
-      this.#log.error({ source }, `cannot read the ingress rules from ${source}: ${parsed.error}`);
+      this.#log.error({ config_source: source }, `cannot read the ingress rules from ${source}: ${parsed.error}`);
       return;
     }
     this.#findings = insecureFindings(parsed.config);
-    for (const [finding, count] of this.#findings) if (count > 0) this.#log.warn({ source, finding, count }, `insecure cloudflared config (${source}): ${finding.replace(/_/g, ' ')} in ${String(count)} place(s); see \`tunnelwatch validate\` for where and how to fix it`);
+    for (const [finding, count] of this.#findings) if (count > 0) this.#log.warn({ config_source: source, finding, count }, `insecure cloudflared config (${source}): ${finding.replace(/_/g, ' ')} in ${String(count)} place(s); see \`tunnelwatch validate\` for where and how to fix it`);
     const observation = this.origins.setRules(parsed.config.rules, source, this.#now());
     this.#log.info(
-      { source, targets: this.origins.targets.length, skipped: this.origins.skipped.length },
+      { config_source: source, targets: this.origins.targets.length, skipped: this.origins.skipped.length },
       `probing ${String(this.origins.targets.length)} origins from ${source}${this.origins.skipped.length > 0 ? ` (${String(this.origins.skipped.length)} not probeable: ${this.origins.skipped.map((s) => `${s.key} ${s.reason}`).join('; ')})` : ''}`,
     );
     this.observe(observation);

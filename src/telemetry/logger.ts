@@ -17,7 +17,8 @@ export function createLogger(pipeline: LogPipeline, options: LoggerOptions): Log
     write(line: string): void {
       let record: LogRecord;
       try {
-        record = JSON.parse(line) as LogRecord;
+        // `source` is the pipeline's label, whatever a log call's fields said.
+        record = { ...(JSON.parse(line) as LogRecord), source: 'tunnelwatch' };
       } catch {
         record = { level: 50, time: Date.now(), msg: line.trimEnd(), source: 'tunnelwatch' };
       }
@@ -27,7 +28,7 @@ export function createLogger(pipeline: LogPipeline, options: LoggerOptions): Log
   return pino(
     {
       level: options.level,
-      base: { source: 'tunnelwatch' },
+      base: undefined,
       mixin: () => ({ ...options.labels, ...options.mixin?.() }),
     },
     destination,

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../bin/tunnelwatch', import.meta.url));
 const FAKE_LOKI = fileURLToPath(new URL('../servers/fake-loki.ts', import.meta.url));
@@ -202,8 +202,21 @@ export async function steadyLoad(edge: string, count: number, intervalMs: number
   return statuses;
 }
 
+export interface SharedOptions {
+  readonly args?: readonly string[];
+  readonly start?: 'collect' | 'beforeAll';
+}
+
 export interface Processes {
   run(env: Readonly<Record<string, string>>, args?: readonly string[]): TunnelwatchRun;
+  /**
+   * One tunnelwatch (baseEnv plus `extra`, given the run's own temp dir) for the enclosing describe; call it
+   * while the describe collects. It starts at once (every such run of the file boots together) or, with
+   * `start: 'beforeAll'`, alone before the describe's first test — for runs whose watches are sensitive to a
+   * slow boot. It is stopped and checked after the describe's last test; after each test, every connector a
+   * restart replaced must be gone. Returns the run (throws before it started).
+   */
+  shared(extra: Readonly<Record<string, string>> | ((dir: string) => Readonly<Record<string, string>>), options?: SharedOptions): () => TunnelwatchRun;
   fakeLoki(port?: number): Promise<FakeLoki>;
   /** A temp dir removed after the test. */
   tempDir(prefix: string): string;
@@ -247,39 +260,97 @@ async function stopRun(run: TunnelwatchRun, graceMs: number): Promise<string | u
   return how.signal === 'SIGKILL' ? `tunnelwatch pid ${String(run.pid)} ignored SIGTERM for ${String(graceMs)} ms` : undefined;
 }
 
+/** Stops `run` like an operator would, then lists what survived: tunnelwatch itself or any connector it started. */
+async function stopAndCheck(run: TunnelwatchRun, dirs: string[]): Promise<string[]> {
+  const problems: string[] = [];
+  const problem = await stopRun(run, 20_000);
+  if (problem !== undefined) problems.push(problem);
+  if (!isGone(run.pid)) problems.push(`tunnelwatch pid ${String(run.pid)} still alive`);
+  problems.push(...(await orphans(run, run.connectorPids())));
+  const ports = /connector addresses in (\S+)\n/.exec(run.stderr)?.[1];
+  if (ports !== undefined) dirs.push(dirname(ports));
+  return problems;
+}
+
+/** The connectors among `pids` still alive 5 s from now (each is killed, so nothing leaks). */
+async function orphans(run: TunnelwatchRun, pids: readonly number[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const pid of pids) {
+    const gone = await poll(() => (isGone(pid) ? true : undefined), `connector ${String(pid)} to exit`, 5000).catch(() => false);
+    if (!gone) {
+      problems.push(`orphan: connector pid ${String(pid)} started by tunnelwatch ${String(run.pid)} is still alive`);
+      process.kill(pid, 'SIGKILL');
+    }
+  }
+  return problems;
+}
+
+const DEFAULT_ARGS = ['--time-scale', '0.05'];
+
 /**
  * Starts processes for one test file and, after each test, stops them: every tunnelwatch gets SIGTERM (its
  * normal stop), then the test fails if that tunnelwatch or any connector it ever started is still alive.
  */
 export function trackedProcesses(): Processes {
   const runs: TunnelwatchRun[] = [];
+  /** Shared runs still to stop, with their temp dirs (kept past the per-test clean-up). */
+  const sharedRuns = new Map<TunnelwatchRun, string>();
   const fakes: ChildProcess[] = [];
   const dirs: string[] = [];
+  const cleanUp = (): void => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  };
   afterEach(async () => {
     const problems: string[] = [];
-    for (const run of runs.splice(0)) {
-      const problem = await stopRun(run, 20_000);
-      if (problem !== undefined) problems.push(problem);
-      if (!isGone(run.pid)) problems.push(`tunnelwatch pid ${String(run.pid)} still alive`);
-      for (const pid of run.connectorPids()) {
-        const gone = await poll(() => (isGone(pid) ? true : undefined), `connector ${String(pid)} to exit`, 5000).catch(() => false);
-        if (!gone) {
-          problems.push(`orphan: connector pid ${String(pid)} started by tunnelwatch ${String(run.pid)} is still alive`);
-          process.kill(pid, 'SIGKILL');
-        }
-      }
-      const ports = /connector addresses in (\S+)\n/.exec(run.stderr)?.[1];
-      if (ports !== undefined) dirs.push(dirname(ports));
-    }
+    for (const run of runs.splice(0)) problems.push(...(await stopAndCheck(run, dirs)));
     for (const fake of fakes.splice(0)) fake.kill('SIGKILL');
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    cleanUp();
     if (problems.length > 0) throw new Error(problems.join('\n'));
   });
+  // A describe skipped by a filter never runs its afterAll: whatever shared run is left is stopped here.
+  afterAll(async () => {
+    for (const [run, dir] of sharedRuns) {
+      await stopAndCheck(run, dirs);
+      dirs.push(dir);
+    }
+    sharedRuns.clear();
+    cleanUp();
+  });
   return {
-    run: (env, args = ['--time-scale', '0.05']) => {
+    run: (env, args = DEFAULT_ARGS) => {
       const run = new TunnelwatchRun(env, args);
       runs.push(run);
       return run;
+    },
+    shared: (extra, options = {}) => {
+      let run: TunnelwatchRun | undefined;
+      const start = (): void => {
+        const dir = mkdtempSync(join(tmpdir(), 'tw-e2e-shared-'));
+        run = new TunnelwatchRun(baseEnv(dir, typeof extra === 'function' ? extra(dir) : extra), options.args ?? DEFAULT_ARGS);
+        sharedRuns.set(run, dir);
+      };
+      if (options.start === 'beforeAll') beforeAll(start);
+      else start();
+      afterEach(async () => {
+        if (run === undefined) return;
+        // The connectors a restart replaced must be gone by now; the current one runs on for the next test.
+        const replaced = run.running ? run.connectorPids().slice(0, -1) : run.connectorPids();
+        const problems = await orphans(run, replaced);
+        if (problems.length > 0) throw new Error(problems.join('\n'));
+      });
+      afterAll(async () => {
+        const dir = run === undefined ? undefined : sharedRuns.get(run);
+        if (run === undefined || dir === undefined) return;
+        sharedRuns.delete(run);
+        const problems = await stopAndCheck(run, dirs);
+        dirs.push(dir);
+        cleanUp();
+        if (problems.length > 0) throw new Error(problems.join('\n'));
+      });
+      return () => {
+        if (run === undefined) throw new Error('the shared tunnelwatch run has not started yet (start: beforeAll runs it before the describe\'s first test)');
+        return run;
+      };
     },
     fakeLoki: (port = 0) => startFakeLoki(port, (p) => fakes.push(p)),
     tempDir: (prefix) => {
@@ -290,14 +361,18 @@ export function trackedProcesses(): Processes {
   };
 }
 
-/** The settings every e2e run shares: no fixed ports, a short grace period, the spool and Loki given. */
-export function runEnv(spoolDir: string, lokiUrl: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+/** The settings every e2e run shares: no fixed ports, a short grace period, the spool in `spoolDir`. */
+export function baseEnv(spoolDir: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   return {
-    TUNNELWATCH_LOGS_LOKI_URL: lokiUrl,
     TUNNELWATCH_LOGS_SPOOL_DIR: spoolDir,
     TUNNELWATCH_SERVER_LISTEN: '127.0.0.1:0',
     TUNNELWATCH_CLOUDFLARED_METRICS: '127.0.0.1:0',
     TUNNELWATCH_CLOUDFLARED_GRACE_PERIOD: '2s',
     ...extra,
   };
+}
+
+/** baseEnv with Loki at `lokiUrl`. */
+export function runEnv(spoolDir: string, lokiUrl: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return baseEnv(spoolDir, { TUNNELWATCH_LOGS_LOKI_URL: lokiUrl, ...extra });
 }
