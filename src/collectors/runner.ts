@@ -159,7 +159,7 @@ export class CollectorRunner {
       // A collector that returned after the deadline still marks its span as failed.
       controller.signal.throwIfAborted();
       return observations;
-    }).then(
+    }, { root: true }).then(
       (observations): Outcome => ({ observations }),
       (error: unknown): Outcome => ({ error }),
     );

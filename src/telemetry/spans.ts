@@ -8,10 +8,11 @@ export const tracer = trace.getTracer('tunnelwatch', VERSION);
 
 /**
  * Runs `fn` inside a new active span (children opened in `fn`, across awaits, nest under it). The span ends
- * when `fn` settles; a throw marks it as an error and is rethrown.
+ * when `fn` settles; a throw marks it as an error and is rethrown. `root` starts a new trace whatever span is
+ * active: work scheduled from inside another span's callback must not hang under that span for ever.
  */
-export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, options: { readonly root?: boolean } = {}): Promise<T> {
+  return tracer.startActiveSpan(name, { attributes, ...(options.root === true ? { root: true } : {}) }, async (span) => {
     try {
       return await fn(span);
     } catch (error) {

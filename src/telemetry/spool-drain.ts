@@ -104,6 +104,11 @@ export abstract class SpoolDrain<T> {
     }
   }
 
+  /** stop()'s deadline passed (a function, so checks across awaits are not narrowed away). */
+  #stopped(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     let failures = 0;
@@ -128,12 +133,13 @@ export abstract class SpoolDrain<T> {
         await this.#sleep(this.#o.idleMs ?? 1000, AbortSignal.any([signal, this.#idle.signal]));
         continue;
       }
+      if (this.#stopped()) return;
       try {
         if (!(await this.deliver(batch))) return;
         await this.spool.commit(batch);
         failures = 0;
       } catch (e) {
-        if (this.#abort.signal.aborted) return;
+        if (this.#stopped()) return;
         this.failed(e);
         await this.sleep(this.backoff(failures++));
       }

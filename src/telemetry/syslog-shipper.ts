@@ -46,9 +46,10 @@ export interface SyslogShipperStats {
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => { reject(new Error('syslog shipper stopped')); };
-    if (signal.aborted) { onAbort(); return; }
-    signal.addEventListener('abort', onAbort, { once: true });
+    // `p` is always observed, so its late failure after an abort is never an unhandled rejection.
     p.then(resolve, reject).finally(() => { signal.removeEventListener('abort', onAbort); });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
