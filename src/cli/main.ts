@@ -1,11 +1,4 @@
 import { VERSION } from '../version.js';
-import { analyzeCommand } from './commands/analyze.js';
-import { demoCommand } from './commands/demo.js';
-import { emulateCommand } from './commands/emulate.js';
-import { ingressCommand } from './commands/ingress.js';
-import { runCommand } from './commands/run.js';
-import { settingsCommand } from './commands/settings.js';
-import { validateCommand } from './commands/validate.js';
 import { EXIT, processIo, write, type Io } from './io.js';
 
 export const USAGE = `tunnelwatch ${VERSION} — runs, watches and explains Cloudflare Tunnel connectors (cloudflared)
@@ -40,14 +33,16 @@ Docs: README.md, docs/errors.md (every error and warning code with its fix).
 
 type Command = (args: readonly string[], io: Io) => Promise<number>;
 
+// Each command's module loads only when it runs: `validate` need not pay for the Cloudflare SDK, fastify and
+// the emulators in memory and start-up time.
 const COMMANDS: Readonly<Record<string, Command>> = {
-  validate: validateCommand,
-  ingress: ingressCommand,
-  analyze: analyzeCommand,
-  run: runCommand,
-  settings: settingsCommand,
-  demo: demoCommand,
-  emulate: emulateCommand,
+  validate: async (args, io) => (await import('./commands/validate.js')).validateCommand(args, io),
+  ingress: async (args, io) => (await import('./commands/ingress.js')).ingressCommand(args, io),
+  analyze: async (args, io) => (await import('./commands/analyze.js')).analyzeCommand(args, io),
+  run: async (args, io) => (await import('./commands/run.js')).runCommand(args, io),
+  settings: async (args, io) => (await import('./commands/settings.js')).settingsCommand(args, io),
+  demo: async (args, io) => (await import('./commands/demo.js')).demoCommand(args, io),
+  emulate: async (args, io) => (await import('./commands/emulate.js')).emulateCommand(args, io),
   version: async (_args, io) => {
     await write(io.stdout, `tunnelwatch ${VERSION}\n`);
     return EXIT.ok;

@@ -1,6 +1,7 @@
 // Runs each collector on its own interval: a setTimeout chain started after a run settles, so runs of one
 // collector never overlap, and a slow or broken collector never delays the others. Each run has a deadline (the
 // collector's interval); a run that throws or misses it is recorded as failed, and the next is scheduled as usual.
+import { setMaxListeners } from 'node:events';
 import type { Observation } from '../state/observations.js';
 import { inSpan } from '../telemetry/spans.js';
 import type { Collector } from './collector.js';
@@ -146,6 +147,8 @@ export class CollectorRunner {
     const { collector } = slot;
     const deadlineMs = clampDelay(collector.intervalMs);
     const controller = new AbortController();
+    // Every probe in flight (origins.concurrency, up to 64) listens on the run's signal.
+    setMaxListeners(128, controller.signal);
     slot.controller = controller;
     const started = this.#monotonic();
     const deadline = this.#timers.setTimeout(() => {

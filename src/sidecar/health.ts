@@ -6,10 +6,9 @@ import type { Logger } from 'pino';
 import type { ConnectorMetrics } from '../cloudflared/connector-metrics.js';
 import type { LogEvent } from '../cloudflared/log-event.js';
 import type { Settings } from '../config/schema.js';
-import { ApiBudget } from '../collectors/api-budget.js';
 import type { Collector } from '../collectors/collector.js';
 import { connectorCollector } from '../collectors/connector.js';
-import { edgeCollector, type EdgeCollector } from '../collectors/edge.js';
+import type { EdgeCollector } from '../collectors/edge.js';
 import { edgeReachCollector, type EdgeReachCollector } from '../collectors/edge-reach.js';
 import { originsCollector, readConfig, type OriginsCollector } from '../collectors/origins.js';
 import { insecureFindings, type InsecureFinding } from './config-findings.js';
@@ -40,25 +39,34 @@ export class HealthWatch {
   #started = false;
   #findings: ReadonlyMap<InsecureFinding, number> | undefined;
 
-  constructor(o: HealthWatchOptions) {
+  /** The Cloudflare SDK (tens of MB) loads only when the edge view is configured. */
+  static async create(o: HealthWatchOptions): Promise<HealthWatch> {
+    const e = o.settings.edge;
+    if (e.apiToken === undefined || e.accountId === undefined || e.tunnelId === undefined) return new HealthWatch(o, undefined);
+    const { edgeCollector } = await import('../collectors/edge.js');
+    const { ApiBudget } = await import('../collectors/api-budget.js');
+    const self: { watch?: HealthWatch } = {};
+    const edge = edgeCollector({
+      apiToken: e.apiToken,
+      accountId: e.accountId,
+      tunnelId: e.tunnelId,
+      baseUrl: e.baseUrl,
+      intervalMs: e.pollInterval,
+      budget: new ApiBudget({ share: e.budgetShare }),
+      connectorId: () => self.watch?.model.snapshot.connectorId,
+    });
+    self.watch = new HealthWatch(o, edge);
+    return self.watch;
+  }
+
+  private constructor(o: HealthWatchOptions, edge: EdgeCollector | undefined) {
     const { settings } = o;
     this.#log = o.logger;
     this.#now = o.now ?? Date.now;
     this.model = new HealthModel(healthOptions(settings), this.#now());
     this.origins = originsCollector(settings.origins);
     const e = settings.edge;
-    this.edge =
-      e.apiToken !== undefined && e.accountId !== undefined && e.tunnelId !== undefined
-        ? edgeCollector({
-            apiToken: e.apiToken,
-            accountId: e.accountId,
-            tunnelId: e.tunnelId,
-            baseUrl: e.baseUrl,
-            intervalMs: e.pollInterval,
-            budget: new ApiBudget({ share: e.budgetShare }),
-            connectorId: () => this.model.snapshot.connectorId,
-          })
-        : undefined;
+    this.edge = edge;
     const connector = connectorCollector({
       metricsAddress: o.metricsAddress,
       intervalMs: settings.cloudflared.pollInterval,

@@ -116,7 +116,7 @@ export class Sidecar {
       breakerOpen: () => late.supervision?.supervisor.state === 'breaker_open',
     });
     late.metrics = metrics;
-    const health = new HealthWatch({ settings, logger: log, metricsAddress: () => late.supervision?.metricsAddress() });
+    const health = await HealthWatch.create({ settings, logger: log, metricsAddress: () => late.supervision?.metricsAddress() });
     const alerting = startAlerting({
       settings,
       inputs: () => alertInputs(health, metrics, logging, late.supervision, labels),
