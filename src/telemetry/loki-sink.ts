@@ -38,11 +38,19 @@ export async function openLokiSink(loki: LokiSettings, place: SpoolPlace, extra:
     ...(extra.fetch === undefined ? {} : { fetch: extra.fetch }),
   });
   const fixed = { job: 'tunnelwatch', ...loki.labels };
+  // Streams are few (source × level × identity): one labels object per stream, not one per record.
+  const streams = new Map<string, Record<string, string>>();
   let lastNs = 0n;
   return new SpoolShipperSink('loki', spool, shipper, (record, line) => {
     let ns = BigInt(Math.trunc(record.time)) * 1_000_000n;
     if (ns <= lastNs) ns = lastNs + 1n;
     lastNs = ns;
-    return { timestampNs: ns.toString(), line, labels: streamLabels(record, fixed) };
+    const key = `${record.source}\0${String(record.level)}\0${String(record.tunnel_id)}\0${String(record.replica)}\0${String(record.zone)}`;
+    let labels = streams.get(key);
+    if (labels === undefined) {
+      labels = streamLabels(record, fixed);
+      streams.set(key, labels);
+    }
+    return { timestampNs: ns.toString(), line, labels };
   });
 }
