@@ -121,7 +121,16 @@ export interface Tunnelwatch {
 export async function startTunnelwatch(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
-  { nodeArgs = [], timeoutMs = 20_000 }: { readonly nodeArgs?: readonly string[]; readonly timeoutMs?: number } = {},
+  {
+    nodeArgs = [],
+    timeoutMs = 20_000,
+    portsFile: givenPortsFile,
+  }: {
+    readonly nodeArgs?: readonly string[];
+    readonly timeoutMs?: number;
+    /** The connector's CFEMU_PORTS_FILE when the env sets it (with a token, tunnelwatch does not announce one). */
+    readonly portsFile?: string;
+  } = {},
 ): Promise<Tunnelwatch> {
   const child = spawn(process.execPath, [...nodeArgs, `${ROOT}bin/tunnelwatch`, 'run', '--cloudflared', 'emulator', ...args], {
     cwd: ROOT,
@@ -130,7 +139,7 @@ export async function startTunnelwatch(
   });
   let address: string | undefined;
   let connectorPid: number | undefined;
-  let portsFile: string | undefined;
+  let portsFile = givenPortsFile;
   let stderr = '';
   // Only the two start-up records are parsed: the rest of tunnelwatch's stdout is drained unread.
   createInterface({ input: child.stdout }).on('line', (line) => {
@@ -173,6 +182,32 @@ export async function startTunnelwatch(
       return child.exitCode;
     },
   };
+}
+
+export interface ApiProcess {
+  readonly child: ChildProcess;
+  /** Base URL for the SDK, ending in /client/v4 (TUNNELWATCH_EDGE_BASE_URL). */
+  readonly url: string;
+  /** Scheme, host and port (CFEMU_API). */
+  readonly origin: string;
+  stop(): Promise<void>;
+}
+
+/** `tunnelwatch emulate api --state <seedFile>` as its own process; resolves once it printed where it listens. */
+export async function startApiProcess(seedFile: string): Promise<ApiProcess> {
+  const child = spawn(process.execPath, [`${ROOT}bin/tunnelwatch`, 'emulate', 'api', '--state', seedFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => { reject(new Error(`tunnelwatch emulate api exited (${String(code)}) before listening: ${stderr}`)); });
+  });
+  lines.close();
+  // Drained so a chatty emulator could never block on a full pipe.
+  child.stdout.resume();
+  const { url, origin } = JSON.parse(first) as { url: string; origin: string };
+  return { child, url, origin, stop: () => terminate(child, 5000) };
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
