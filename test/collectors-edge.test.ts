@@ -2,11 +2,8 @@
 // and the API budget's arithmetic with fast-check.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ApiBudget } from '../src/collectors/api-budget.js';
 import { edgeCollector, retryAfterMs, type EdgeCollectorOptions } from '../src/collectors/edge.js';
 import { CollectorRunner } from '../src/collectors/runner.js';
@@ -15,19 +12,9 @@ import type { RequestRecord } from '../src/emulator/api/server.js';
 import { Secret } from '../src/secret.js';
 import type { EdgeObservation, Observation } from '../src/state/observations.js';
 import { ACCOUNT, CONNECTOR_A, CONNECTOR_B, TOKEN, TUNNEL, connector, manualClock, seed } from './emulator-api-helpers.js';
+import { recordSpans } from './helpers/recorded-spans.js';
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const contextManager = new AsyncLocalStorageContextManager();
-beforeAll(() => {
-  context.setGlobalContextManager(contextManager.enable());
-  trace.setGlobalTracerProvider(provider);
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-});
+const exporter = recordSpans();
 
 let emulator: ApiEmulator | undefined;
 let server: Server | undefined;

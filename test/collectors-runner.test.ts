@@ -1,26 +1,13 @@
 // The collector runner with fake timers and fake collectors: cadence without overlap, deadlines, failures that
 // never stop the others, stop() and runOnce(), and one span per run.
-import { context, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CollectContext, Collector } from '../src/collectors/collector.js';
 import { CollectorRunner } from '../src/collectors/runner.js';
 import type { Observation } from '../src/state/observations.js';
+import { recordSpans } from './helpers/recorded-spans.js';
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const contextManager = new AsyncLocalStorageContextManager();
-
-beforeAll(() => {
-  context.setGlobalContextManager(contextManager.enable());
-  trace.setGlobalTracerProvider(provider);
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-});
+const exporter = recordSpans();
 
 let runner: CollectorRunner | undefined;
 beforeEach(() => {

@@ -3,13 +3,12 @@ import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseGoDuration } from '../../cloudflared/go-duration.js';
 import { startEmulatedWorld, type EmulatedWorld } from '../../sidecar/emulated-world.js';
 import { Sidecar } from '../../sidecar/sidecar.js';
 import type { HealthSnapshot } from '../../state/snapshot.js';
 import type { LineOutput } from '../../telemetry/log-pipeline.js';
 import { levelName } from '../../telemetry/log-record.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, parseTiming } from '../args.js';
 import { EXIT, write, type Io } from '../io.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { loadSettingsFor } from '../settings-input.js';
@@ -124,16 +123,9 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   );
   if (typeof parsed === 'number') return parsed;
   const v = parsed.values;
-  const forMs = v.for === undefined ? undefined : parseGoDuration(v.for);
-  const scale = v['time-scale'] === undefined ? undefined : Number(v['time-scale']);
-  if (v.for !== undefined && (forMs === undefined || forMs < 0)) {
-    await write(io.stderr, `tunnelwatch demo: --for expects a duration such as 30s, got ${JSON.stringify(v.for)}\n`);
-    return EXIT.usage;
-  }
-  if (scale !== undefined && !(scale > 0)) {
-    await write(io.stderr, `tunnelwatch demo: --time-scale expects a positive number, got ${JSON.stringify(v['time-scale'])}\n`);
-    return EXIT.usage;
-  }
+  const timing = await parseTiming(v, 'demo', io);
+  if (typeof timing === 'number') return timing;
+  const { forMs, timeScale: scale } = timing;
   const dir = mkdtempSync(join(tmpdir(), 'tunnelwatch-demo-run-'));
   const sets = [...DEMO_SETTINGS, `logs.spoolDir=${join(dir, 'spool')}`, ...(v.listen === undefined ? [] : [`server.listen=${v.listen}`]), ...(v.set ?? [])];
   const loaded = loadSettingsFor(io, v.settings, sets);

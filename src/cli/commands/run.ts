@@ -1,9 +1,8 @@
-import { parseGoDuration } from '../../cloudflared/go-duration.js';
 import type { Settings } from '../../config/schema.js';
 import { EMULATOR_BINARY } from '../../sidecar/connector-command.js';
 import { startEmulatedWorld, type EmulatedWorld } from '../../sidecar/emulated-world.js';
 import { Sidecar } from '../../sidecar/sidecar.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, parseTiming } from '../args.js';
 import { EXIT, write, type Io } from '../io.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { loadSettingsFor } from '../settings-input.js';
@@ -51,16 +50,9 @@ async function runArgs(args: readonly string[], io: Io): Promise<{ settingsFile:
   );
   if (typeof parsed === 'number') return parsed;
   const v = parsed.values;
-  const forMs = v.for === undefined ? undefined : parseGoDuration(v.for);
-  if (v.for !== undefined && (forMs === undefined || forMs < 0)) {
-    await write(io.stderr, `tunnelwatch run: --for expects a duration such as 30s, got ${JSON.stringify(v.for)}\n`);
-    return EXIT.usage;
-  }
-  const timeScale = v['time-scale'] === undefined ? undefined : Number(v['time-scale']);
-  if (timeScale !== undefined && !(timeScale > 0)) {
-    await write(io.stderr, `tunnelwatch run: --time-scale expects a positive number, got ${JSON.stringify(v['time-scale'])}\n`);
-    return EXIT.usage;
-  }
+  const timing = await parseTiming(v, 'run', io);
+  if (typeof timing === 'number') return timing;
+  const { forMs, timeScale } = timing;
   const sets = [...(v.set ?? [])];
   if (v.cloudflared !== undefined) sets.push(`cloudflared.binary=${v.cloudflared}`);
   if (v.listen !== undefined) sets.push(`server.listen=${v.listen}`);
