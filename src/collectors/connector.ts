@@ -3,6 +3,7 @@
 // observation with `ok: false` whose error names the URL; the collector itself does not throw.
 import { readConnectorMetrics } from '../cloudflared/connector-metrics.js';
 import { parseExposition } from '../cloudflared/exposition.js';
+import { parseJsonObject } from '../cloudflared/log-json.js';
 import type { MetricsObservation, Observation, ReadyObservation } from '../state/observations.js';
 import { connectAddress } from '../supervisor/hang-watch.js';
 import { inSpan } from '../telemetry/spans.js';
@@ -34,28 +35,18 @@ interface Answer {
 
 /** The parts of cloudflared's /ready body used here; undefined when the body is not that JSON. */
 export function parseReadyBody(text: string): { readyConnections: number; connectorId?: string } | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof body !== 'object' || body === null) return undefined;
-  const { readyConnections, connectorId } = body as Record<string, unknown>;
+  const body = parseJsonObject(text);
+  if (body === undefined) return undefined;
+  const { readyConnections, connectorId } = body;
   if (typeof readyConnections !== 'number' || !Number.isInteger(readyConnections) || readyConnections < 0) return undefined;
   return typeof connectorId === 'string' && connectorId !== '' ? { readyConnections, connectorId } : { readyConnections };
 }
 
 /** cloudflared's `{"version":N,"config":{...}}`; undefined for anything else. */
 export function parseConfigBody(text: string): { version: number; config: unknown } | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof body !== 'object' || body === null) return undefined;
-  const { version, config } = body as Record<string, unknown>;
+  const body = parseJsonObject(text);
+  if (body === undefined) return undefined;
+  const { version, config } = body;
   if (typeof version !== 'number' || !Number.isInteger(version) || typeof config !== 'object' || config === null) return undefined;
   return { version, config };
 }

@@ -8,7 +8,6 @@ import type { HealthSnapshot } from '../state/snapshot.js';
 import { bearerGuard } from './auth.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
-import { pageRoutes } from './routes/page.js';
 import { statusRoutes } from './routes/status.js';
 
 export interface ServerOptions {
@@ -31,6 +30,5 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   void app.register(metricsRoutes(options.registry));
   void app.register(healthRoutes(options.snapshot, options.server.readyRequiresOrigins));
   void app.register(statusRoutes(options.snapshot, now, guard, options.alerts));
-  void app.register(pageRoutes(options.snapshot, now, guard, options.alerts));
   return app;
 }

@@ -1,7 +1,7 @@
 // The insecure settings of a cloudflared config, counted by a bounded set of findings for the
 // `tunnelwatch_config_insecure` metric and the TunnelConfigInsecure alert. The lint itself lives in
 // src/cloudflared; this only picks its security findings.
-import { readFileSync } from 'node:fs';
+import { readTextOrUndefined } from '../cli/io.js';
 import type { CloudflaredConfig } from '../cloudflared/config-file.js';
 import { lintConfigFile } from '../cloudflared/config-lint.js';
 import { lintIngress } from '../cloudflared/ingress-lint.js';
@@ -16,18 +16,10 @@ export const INSECURE_FINDINGS = {
 
 export type InsecureFinding = (typeof INSECURE_FINDINGS)[keyof typeof INSECURE_FINDINGS];
 
-const readText = (path: string): string | undefined => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
-
 /** Every finding with its count (0 included, so each series exists once a config is known). */
 export function insecureFindings(config: CloudflaredConfig): Map<InsecureFinding, number> {
   const counts = new Map<InsecureFinding, number>(Object.values(INSECURE_FINDINGS).map((f) => [f, 0]));
-  const diagnostics = [...lintIngress(config, readText), ...lintConfigFile(config, readText)];
+  const diagnostics = [...lintIngress(config, readTextOrUndefined), ...lintConfigFile(config, readTextOrUndefined)];
   for (const d of diagnostics) {
     const finding = (INSECURE_FINDINGS as Readonly<Record<string, InsecureFinding>>)[d.code];
     if (finding !== undefined) counts.set(finding, (counts.get(finding) ?? 0) + 1);

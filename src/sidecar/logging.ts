@@ -1,6 +1,6 @@
 // The log pipeline from settings: redaction of every configured secret, the spooled sinks (Loki, syslog),
 // stdout, and tunnelwatch's own pino logger feeding the same pipeline.
-import { readFileSync } from 'node:fs';
+import { readTextOrUndefined } from '../cli/io.js';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/schema.js';
 import { LogPipeline, type LineOutput } from '../telemetry/log-pipeline.js';
@@ -32,16 +32,11 @@ export interface LoggingOptions {
 
 /** Every secret value tunnelwatch knows of, including the content of a token file. */
 export function secretValues(settings: Settings): string[] {
-  const values = [settings.cloudflared.token, settings.edge.apiToken, settings.logs.loki?.password, settings.server.authToken].map((s) => s?.reveal());
   const file = settings.cloudflared.tokenFile;
-  if (file !== undefined) {
-    try {
-      values.push(readFileSync(file, 'utf8').trim());
-    } catch {
-      // An unreadable token file is cloudflared's error to report; there is nothing to redact.
-    }
-  }
-  return values.filter((v): v is string => v !== undefined && v !== '');
+  // An unreadable token file is cloudflared's error to report; there is nothing to redact then.
+  const fromFile = file === undefined ? undefined : readTextOrUndefined(file)?.trim();
+  const values = [settings.cloudflared.token, settings.edge.apiToken, settings.logs.loki?.password, settings.server.authToken].map((s) => s?.reveal());
+  return [...values, fromFile].filter((v): v is string => v !== undefined && v !== '');
 }
 
 export async function startLogging(settings: Settings, options: LoggingOptions): Promise<Logging> {

@@ -104,7 +104,8 @@ export async function runCommand(args: readonly string[], io: Io): Promise<numbe
       `tunnelwatch run: emulated Cloudflare world: API ${world.stack.api.url}, origins ${Object.entries(world.stack.hostnames).map(([k, h]) => `${h} (${k})`).join(', ')}; connector addresses in ${world.portsFile}\n`,
     );
   }
-  const emulatorEnv = { ...world?.emulatorEnv, ...(run.timeScale === undefined ? {} : { CFEMU_TIME_SCALE: String(run.timeScale) }) };
+  // The emulated world already carries the time scale; an emulator run on a real token gets it here.
+  const emulatorEnv = world?.emulatorEnv ?? (run.timeScale === undefined ? {} : { CFEMU_TIME_SCALE: String(run.timeScale) });
   let sidecar: Sidecar;
   try {
     sidecar = await Sidecar.start({ settings, env: io.env, stdout: io.stdout, emulatorEnv });
