@@ -36,6 +36,8 @@ export interface RegisterRequest {
   readonly configVersion: number;
   /** When the process started, RFC3339 (API `run_at`). */
   readonly runAt: string;
+  /** The colo of the edge server that took the connection, when a real edge (test/edge/) asks; else the API picks. */
+  readonly coloName?: string;
 }
 
 /** The edge's answer: accepted at a colo (log field `location`), or refused with the RPC error text. */

@@ -28,6 +28,7 @@ const registerSchema = z.strictObject({
   features: z.array(z.string()),
   configVersion: z.int(),
   runAt: z.string(),
+  coloName: z.string().min(1).optional(),
 }) satisfies z.ZodType<RegisterRequest>;
 
 const unregisterSchema = z.strictObject({

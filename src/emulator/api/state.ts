@@ -169,8 +169,9 @@ export class EmulatorState {
     const existing = t.connectors.get(connectorId);
     const connector: ConnectorState = existing ? Object.assign(existing, fields) : { id: connectorId, conns: new Map(), ...fields };
     t.connectors.set(connectorId, connector);
-    // Deterministic, like a connector that always lands on the same two regions: the slot picks the colo.
-    const coloName = this.#colos[req.connIndex % this.#colos.length] ?? 'unknown';
+    // The edge's own colo when it says; else deterministic, like a connector that always lands on the same two
+    // regions: the slot picks the colo.
+    const coloName = req.coloName ?? this.#colos[req.connIndex % this.#colos.length] ?? 'unknown';
     connector.conns.set(req.connectionId, {
       id: req.connectionId,
       connIndex: req.connIndex,
