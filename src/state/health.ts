@@ -10,6 +10,7 @@ import { trackDisagreements, type ComparableViews, type DisagreementTimers } fro
 import type { EdgeConnector, Observation, ProcessObservation, TunnelStatus } from './observations.js';
 import { applyOriginProbe, applyOriginTargets, initialOrigins, originViews, type OriginsState } from './origin-health.js';
 import { assess, hasEvidence } from './reasons.js';
+import { freshRefusals, refusalCause, refusalLogged, registered, serverErrorsPolled, type Refusals } from './refusals.js';
 import type { ConnectionView, EdgeView, HealthSnapshot, Reason, StateTransition } from './snapshot.js';
 
 export interface HealthOptions {
@@ -77,7 +78,7 @@ export class HealthModel {
   #connectorId: string | undefined;
   #protocol: string | undefined;
   #fallback: { protocol: string; connIndex?: number } | undefined;
-  #refused: string | undefined;
+  #refusals: Refusals = freshRefusals;
   /** Times of connection losses (not shutdowns or restarts) within the storm window. */
   #losses: number[] = [];
   #ready: { count: number; stale: boolean } | undefined;
@@ -126,6 +127,7 @@ export class HealthModel {
         if (o.ok) {
           this.#metrics = { value: o.metrics, stale: false };
           this.#metricsFailing = undefined;
+          this.#refusals = serverErrorsPolled(this.#refusals, o.metrics.registerFailByError?.server_error ?? 0);
         } else this.#metricsFailing = o.error;
         break;
       case 'edge':
@@ -171,19 +173,19 @@ export class HealthModel {
     switch (event.type) {
       case 'registered':
         this.#protocol = event.protocol ?? this.#protocol;
-        this.#refused = undefined;
+        this.#refusals = registered(this.#refusals);
         break;
       case 'fallback':
         this.#protocol = event.protocol;
         this.#fallback = event.connIndex === undefined ? { protocol: event.protocol } : { protocol: event.protocol, connIndex: event.connIndex };
         break;
       case 'register_error':
-        this.#refused = event.error ?? event.message;
+        this.#refusals = refusalLogged(this.#refusals, event.error ?? event.message);
         break;
       case 'starting':
       case 'version':
         this.#fallback = undefined;
-        this.#refused = undefined;
+        this.#refusals = freshRefusals;
         break;
       case 'connector_id':
         this.#connectorId = event.connectorId;
@@ -233,7 +235,7 @@ export class HealthModel {
       expected: o.expectedConnections,
       registered,
       slotsUp: this.#eventsSeen ? up : undefined,
-      refused: this.#refused,
+      refused: refusalCause(this.#refusals),
       fallback: this.#fallback,
       storm: this.#losses.length >= o.stormMinDisconnects ? { losses: this.#losses.length, windowMs: o.stormWindowMs } : undefined,
       unreachable,

@@ -75,6 +75,13 @@ export const metrics = (at: number, haConnections: number | undefined, locations
   ok: true,
   metrics: metricsOf(haConnections, locations),
 });
+/** A /metrics poll whose cloudflared_tunnel_tunnel_register_fail{error="server_error"} reads `serverErrors`. */
+export const registerFails = (at: number, serverErrors: number): Observation => ({
+  kind: 'metrics',
+  at,
+  ok: true,
+  metrics: { ...metricsOf(undefined), registerFailTotal: serverErrors, registerFailByError: { server_error: serverErrors } },
+});
 export const metricsFail = (at: number, error = 'connect ECONNREFUSED 127.0.0.1:20241'): Observation => ({ kind: 'metrics', at, ok: false, error });
 
 /** An edge answer listing connectors by id with that many connections (plus `pending` ones pending reconnect). */
