@@ -2,6 +2,7 @@
 // labels, the health model), every restart logged with its reason and counted, and the "disconnected too
 // long" restart driven by the same connection reducer the health model uses.
 import type { LogEvent } from '../cloudflared/log-event.js';
+import { errorText } from '../cloudflared/last-error.js';
 import { parseLogLine } from '../cloudflared/log-line.js';
 import type { Settings } from '../config/schema.js';
 import { applyEvent, initialConnections, slotsUp, type ConnectionsState } from '../state/connections.js';
@@ -54,7 +55,10 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   const supervisor = new Supervisor(supervisorOptions(o.settings, o.command));
   let connections: ConnectionsState = initialConnections;
   let metricsAddress: string | undefined;
+  /** The running (or last) cloudflared's latest error line: an exit is reported with it, since it usually says why. */
+  let lastError: string | undefined;
   const restarts: number[] = [];
+  const why = (reason: RestartReason): string => `${describeReason(reason)}${lastError === undefined ? '' : `; its last error: ${lastError}`}`;
   const process = (phase: ProcessObservation['phase'], extra: { pid?: number; lastExit?: string } = {}): void => {
     o.onProcess?.({ kind: 'process', at: now(), phase, ...extra });
   };
@@ -75,6 +79,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
     const event = parseLogLine(line);
     o.metrics.lineRead(stream, event.format, truncated);
     if (event.type === 'metrics_server') metricsAddress = event.address;
+    lastError = errorText(event) ?? lastError;
     learnLabels(o.labels, event);
     if (event.format !== 'empty') o.logging.pipeline.write(connectorRecord(event, line, { stream, time: at, ...(pid === undefined ? {} : { pid }), truncated }, o.labels));
     connections = applyEvent(connections, event).state;
@@ -82,6 +87,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
     o.onEvent?.(event, at);
   });
   supervisor.on('started', ({ pid, run }) => {
+    lastError = undefined;
     log.info({ pid, run }, `cloudflared started (pid ${String(pid)}, run ${String(run)})`);
     watch?.update(0);
     process('running', { pid });
@@ -89,7 +95,9 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   supervisor.on('exited', ({ code, signal, killed, durationMs, reason, pid }) => {
     watch?.stop();
     const how = reason === undefined ? `code ${String(code)}${signal === null ? '' : `, signal ${signal}`}` : describeReason(reason);
-    log[reason === undefined ? 'info' : 'warn']({ pid, code, signal, killed, up_ms: Math.round(durationMs), reason: reason?.kind }, `cloudflared exited (${how}) after ${(durationMs / 1000).toFixed(1)}s`);
+    const fields = { pid, code, signal, killed, up_ms: Math.round(durationMs), reason: reason?.kind, ...(reason === undefined || lastError === undefined ? {} : { last_error: lastError }) };
+    const said = reason === undefined || lastError === undefined ? '' : `; its last error: ${lastError}`;
+    log[reason === undefined ? 'info' : 'warn'](fields, `cloudflared exited (${how}) after ${(durationMs / 1000).toFixed(1)}s${said}`);
   });
   supervisor.on('restarting', ({ reason, delayMs, attempt }) => {
     o.metrics.restarted(reason);
@@ -97,14 +105,14 @@ export function startSupervision(o: SupervisionOptions): Supervision {
     if (restarts.length > 100) restarts.shift();
     pointSpan('connector restart', { reason: reason.kind, delay_ms: delayMs, attempt });
     log.warn({ reason: reason.kind, delay_ms: Math.round(delayMs), attempt }, `restarting cloudflared in ${(delayMs / 1000).toFixed(1)}s (${describeReason(reason)})`);
-    process('backoff', { lastExit: describeReason(reason) });
+    process('backoff', { lastExit: why(reason) });
   });
   supervisor.on('breaker_open', ({ restarts, windowMs, last }) => {
     log.error(
       { restarts, window_ms: windowMs, reason: last.kind },
-      `cloudflared is crash-looping (${String(restarts)} restarts within ${String(windowMs / 1000)}s, last: ${describeReason(last)}); not restarting it any more — fix the cause and restart tunnelwatch`,
+      `cloudflared is crash-looping (${String(restarts)} restarts within ${String(windowMs / 1000)}s, last: ${why(last)}); not restarting it any more — fix the cause and restart tunnelwatch`,
     );
-    process('breaker_open', { lastExit: describeReason(last) });
+    process('breaker_open', { lastExit: why(last) });
   });
   supervisor.on('stopped', ({ exit }) => {
     process('stopped', exit === undefined ? {} : { lastExit: exit.signal === null ? `exit ${String(exit.code)}` : `signal ${exit.signal}` });
