@@ -50,7 +50,7 @@ export function cfRay(record: Rec): string | undefined {
   return record.source === 'cloudflared' && typeof ray === 'string' ? ray : undefined;
 }
 
-/** One `tunnelwatch run --cloudflared emulator` process and everything it printed so far. */
+/** One `tunnelwatch run --cloudflared <connector>` process (the emulator unless a binary is named) and everything it printed so far. */
 export class TunnelwatchRun {
   readonly child: ChildProcess;
   readonly records: Rec[] = [];
@@ -62,8 +62,8 @@ export class TunnelwatchRun {
   readonly #waiters = new Set<() => void>();
   #partial = '';
 
-  constructor(env: Readonly<Record<string, string>>, args: readonly string[]) {
-    this.child = spawn(process.execPath, [BIN, 'run', '--cloudflared', 'emulator', ...args], {
+  constructor(env: Readonly<Record<string, string>>, args: readonly string[], connector = 'emulator') {
+    this.child = spawn(process.execPath, [BIN, 'run', '--cloudflared', connector, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -208,7 +208,8 @@ export interface SharedOptions {
 }
 
 export interface Processes {
-  run(env: Readonly<Record<string, string>>, args?: readonly string[]): TunnelwatchRun;
+  /** A tunnelwatch run of `connector` (a cloudflared binary, or the emulator by default), stopped after the test. */
+  run(env: Readonly<Record<string, string>>, args?: readonly string[], connector?: string): TunnelwatchRun;
   /**
    * One tunnelwatch (baseEnv plus `extra`, given the run's own temp dir) for the enclosing describe; call it
    * while the describe collects. It starts at once (every such run of the file boots together) or, with
@@ -317,8 +318,8 @@ export function trackedProcesses(): Processes {
     cleanUp();
   });
   return {
-    run: (env, args = DEFAULT_ARGS) => {
-      const run = new TunnelwatchRun(env, args);
+    run: (env, args = DEFAULT_ARGS, connector = 'emulator') => {
+      const run = new TunnelwatchRun(env, args, connector);
       runs.push(run);
       return run;
     },

@@ -1,0 +1,29 @@
+// UDP 7844 blocked: the real cloudflared (protocol auto, as with a token and no --protocol) cannot complete a QUIC
+// handshake, falls back to HTTP/2 after its retries, and tunnelwatch reports the fallback while the connector is
+// otherwise healthy. cloudflared's hidden --max-edge-addr-retries (default 8, with backoff up to 64 s: about four
+// minutes) is set to 0 so that the first failed handshake leads to the fallback.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, statusUntil } from '../helpers/run-observe.js';
+import { trackedProcesses } from '../helpers/run-process.js';
+import { startRealWorld, type RealWorld } from './helpers/world.js';
+
+const p = trackedProcesses();
+
+describe('the real cloudflared with UDP to the edge blocked', () => {
+  let world: RealWorld;
+  beforeAll(async () => {
+    world = await startRealWorld({ protocol: 'auto' });
+    expect(await world.edge.fault({ action: 'block-udp' })).toBe(4);
+  });
+  afterAll(async () => { await world.stop(); });
+
+  it('falls back to HTTP/2; tunnelwatch shows the fallback, the edge holds HTTP/2 connections', async () => {
+    const run = p.run(world.env({}, ['--max-edge-addr-retries=0']), [], world.cloudflared);
+    const fellBack = await run.until(() => run.records.find((r) => r.source === 'cloudflared' && r.event === 'fallback'), 'the fallback line', 60_000);
+    expect(fellBack.msg).toMatch(/http2/);
+    const s = await statusUntil(run, (x) => (x.registeredConnections >= 1 && codes(x).includes('protocol_fallback') ? x : undefined), 'protocol_fallback with a registered connection', 60_000);
+    expect(s.reasons.find((r) => r.code === 'protocol_fallback')?.message).toMatch(/fell back to protocol http2/);
+    const held = await world.edge.connections();
+    expect(held.filter((c) => c.registered).every((c) => c.protocol === 'http2')).toBe(true);
+  });
+});
