@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/servers/**', 'test/integration/**'],
+    exclude: ['test/servers/**', 'test/integration/**', 'test/real/**'],
     environment: 'node',
     testTimeout: 20_000,
   },

@@ -147,8 +147,15 @@ const syslog = z.strictObject({
   appName: nonEmpty().prefault('tunnelwatch'),
 });
 
+const repeats = z.strictObject({
+  /** A cloudflared line repeating within this window is shipped `burst` times, then summed into one record; `0s` turns it off. */
+  window: duration({ min: 0 }).prefault('10s'),
+  burst: integer(1, 10_000).prefault(5),
+});
+
 const logs = z.strictObject({
   level: oneOf(['debug', 'info', 'warn', 'error']).prefault('info'),
+  repeats: repeats.prefault({}),
   loki: loki.optional(),
   syslog: syslog.optional(),
   spoolDir: nonEmpty().prefault('./spool'),

@@ -4,6 +4,7 @@
 import type { LogEvent } from '../cloudflared/log-event.js';
 import { errorText } from '../cloudflared/last-error.js';
 import { parseLogLine } from '../cloudflared/log-line.js';
+import { repeatKey } from '../cloudflared/repeat-key.js';
 import type { Settings } from '../config/schema.js';
 import { applyEvent, initialConnections, slotsUp, type ConnectionsState } from '../state/connections.js';
 import type { ProcessObservation } from '../state/observations.js';
@@ -14,6 +15,7 @@ import { Supervisor, supervisorOptions } from '../supervisor/supervisor.js';
 import { connectorRecord, learnLabels, type RecordLabels } from '../telemetry/log-record.js';
 import type { PipelineMetrics } from '../telemetry/pipeline-metrics.js';
 import { pointSpan } from '../telemetry/spans.js';
+import { CollapsingWriter } from './collapsing-writer.js';
 import type { Logging } from './logging.js';
 
 export interface SupervisionOptions {
@@ -58,6 +60,13 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   /** The running (or last) cloudflared's latest error line: an exit is reported with it, since it usually says why. */
   let lastError: string | undefined;
   const restarts: number[] = [];
+  const records = new CollapsingWriter({
+    windowMs: o.settings.logs.repeats.window,
+    burst: o.settings.logs.repeats.burst,
+    write: (record) => { o.logging.pipeline.write(record); },
+    collapsed: () => { o.metrics.lineCollapsed(); },
+    now,
+  });
   const why = (reason: RestartReason): string => `${describeReason(reason)}${lastError === undefined ? '' : `; its last error: ${lastError}`}`;
   const process = (phase: ProcessObservation['phase'], extra: { pid?: number; lastExit?: string } = {}): void => {
     o.onProcess?.({ kind: 'process', at: now(), phase, ...extra });
@@ -81,7 +90,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
     if (event.type === 'metrics_server') metricsAddress = event.address;
     lastError = errorText(event) ?? lastError;
     learnLabels(o.labels, event);
-    if (event.format !== 'empty') o.logging.pipeline.write(connectorRecord(event, line, { stream, time: at, ...(pid === undefined ? {} : { pid }), truncated }, o.labels));
+    if (event.format !== 'empty') records.write(connectorRecord(event, line, { stream, time: at, ...(pid === undefined ? {} : { pid }), truncated }, o.labels), repeatKey(event), at);
     connections = applyEvent(connections, event).state;
     watch?.update(slotsUp(connections).length);
     o.onEvent?.(event, at);
@@ -94,6 +103,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   });
   supervisor.on('exited', ({ code, signal, killed, durationMs, reason, pid }) => {
     watch?.stop();
+    records.flush();
     const how = reason === undefined ? `code ${String(code)}${signal === null ? '' : `, signal ${signal}`}` : describeReason(reason);
     const fields = { pid, code, signal, killed, up_ms: Math.round(durationMs), reason: reason?.kind, ...(reason === undefined || lastError === undefined ? {} : { last_error: lastError }) };
     const said = reason === undefined || lastError === undefined ? '' : `; its last error: ${lastError}`;

@@ -50,6 +50,7 @@ export class PipelineMetrics {
   readonly #parsed = new Tally();
   readonly #dropped = new Tally();
   #truncated = 0;
+  #collapsed = 0;
   readonly #sources: PipelineMetricSources;
 
   constructor(sources: PipelineMetricSources) {
@@ -80,6 +81,11 @@ export class PipelineMetrics {
     if (truncated) this.#truncated++;
   }
 
+  /** A cloudflared line repeated within logs.repeats.window: counted in a summary record instead of shipped. */
+  lineCollapsed(): void {
+    this.#collapsed++;
+  }
+
   readonly set: MetricSet = (registry: Registry) => {
     const s = this.#sources;
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Iterable<Series<L>>): void => {
@@ -94,6 +100,7 @@ export class PipelineMetrics {
     counter('connector_restarts_total', 'cloudflared restarts by why the previous process ended (exit, signal, hang, disconnected_too_long, start_failed).', ['reason'], () => this.#restarts.series());
     counter('log_lines_read_total', 'Lines read from cloudflared, by output stream.', ['stream'], () => this.#lines.series());
     counter('log_lines_parsed_total', 'cloudflared lines parsed, by the format recognised (json, console, plain, empty).', ['format'], () => this.#parsed.series());
+    counter('log_lines_collapsed_total', 'cloudflared lines not shipped on their own because they repeated within logs.repeats.window; each is counted in a summary record (repeated=N).', [], () => single(this.#collapsed));
     counter('log_lines_truncated_total', 'cloudflared lines cut at supervisor.maxLineBytes.', [], () => single(this.#truncated));
     counter('log_records_total', 'Records that entered the log pipeline, by source (cloudflared, tunnelwatch).', ['source'], () =>
       (['cloudflared', 'tunnelwatch'] as const).map((source) => ({ labels: { source }, value: s.counters.bySource[source] })),

@@ -1,0 +1,63 @@
+// The real cloudflared's tight retry loop: with its edge on a closed port it redials at once, about 18,000 lines a
+// second of the same three lines over HTTP/2. tunnelwatch must ship a bounded number of records, with summaries
+// whose counts are exact (lines read = records shipped + repeats summed + empty lines), and stay within a memory
+// bound while it lasts.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reserveDeadPort } from '../../src/emulator/origins.js';
+import { get, metric } from '../helpers/run-observe.js';
+import { poll, trackedProcesses, type Rec } from '../helpers/run-process.js';
+import { startRealWorld, type RealWorld } from './helpers/world.js';
+
+const p = trackedProcesses();
+
+const rssBytes = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'))?.[1] ?? 'NaN') * 1024;
+
+describe('the real cloudflared with its edge on a closed port', () => {
+  let world: RealWorld;
+  beforeAll(async () => { world = await startRealWorld({ protocol: 'http2' }); });
+  afterAll(async () => { await world.stop(); });
+
+  it('floods; tunnelwatch ships bounded output with exact repeat counts and bounded memory', async () => {
+    const closed = `127.0.0.1:${String(await reserveDeadPort())}`;
+    const env = { ...world.env({ TUNNELWATCH_LOGS_REPEATS_WINDOW: '2s', TUNNELWATCH_LOGS_REPEATS_BURST: '5' }), TUNNELWATCH_CLOUDFLARED_EXTRA_ARGS: `--edge,${closed},--cacert,${world.edge.info.caCert}` };
+    const run = p.run(env, [], world.cloudflared);
+    const pid = await run.connectorPid();
+    const lines = async (): Promise<number> => {
+      const text = (await get(run, '/metrics')).body;
+      return (metric(text, 'tunnelwatch_log_lines_read_total', { stream: 'stderr' }) ?? 0) + (metric(text, 'tunnelwatch_log_lines_read_total', { stream: 'stdout' }) ?? 0);
+    };
+    let peakRss = 0;
+    await poll(async () => {
+      peakRss = Math.max(peakRss, rssBytes(run.pid));
+      return (await lines()) >= 50_000 ? true : undefined;
+    }, '50,000 lines from the retry loop', 60_000);
+
+    // Freeze the loop, let the pipes drain and every window end: then the counts can be compared exactly.
+    process.kill(pid, 'SIGSTOP');
+    let last = -1;
+    await poll(async () => {
+      const now = await lines();
+      const settled = now === last;
+      last = now;
+      return settled ? true : undefined;
+    }, 'the line count to settle', 20_000);
+    await new Promise((r) => setTimeout(r, 2500));
+    const text = (await get(run, '/metrics')).body;
+    const empty = metric(text, 'tunnelwatch_log_lines_parsed_total', { format: 'empty' }) ?? 0;
+    const collapsed = metric(text, 'tunnelwatch_log_lines_collapsed_total') ?? Number.NaN;
+    const fromCloudflared = run.records.filter((r) => r.source === 'cloudflared');
+    const summaries = fromCloudflared.filter((r): r is Rec & { repeated: number } => typeof r.repeated === 'number');
+    const repeated = summaries.reduce((n, r) => n + r.repeated, 0);
+    process.kill(pid, 'SIGCONT');
+
+    expect(last).toBeGreaterThanOrEqual(50_000);
+    expect(repeated).toBe(collapsed);
+    expect(fromCloudflared.length - summaries.length + repeated + empty).toBe(last);
+    // About 3 lines repeat: 5 shipped and one summary per key and 2 s window, plus start-up lines.
+    expect(fromCloudflared.length).toBeLessThan(1000);
+    expect(summaries.some((s) => String(s.msg).includes('Unable to establish connection with Cloudflare edge') && String(s.first_raw).includes('connection refused'))).toBe(true);
+    expect(peakRss).toBeLessThan(256 * 1024 * 1024);
+    console.log(`flood: ${String(last)} lines read, ${String(fromCloudflared.length)} records shipped (${String(summaries.length)} summaries of ${String(repeated)} repeats), peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  });
+});

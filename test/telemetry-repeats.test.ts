@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { repeatKey } from '../src/cloudflared/repeat-key.js';
+import { parseLogLine } from '../src/cloudflared/log-line.js';
+import { CollapsingWriter } from '../src/sidecar/collapsing-writer.js';
+import type { LogRecord } from '../src/telemetry/log-record.js';
+import { Repeats } from '../src/telemetry/repeats.js';
+
+const T = Date.parse('2026-12-06T13:19:28Z');
+const rec = (msg: string, time: number, raw = `raw ${msg} ${String(time)}`): LogRecord => ({ level: 50, time, msg, source: 'cloudflared', raw });
+
+describe('Repeats', () => {
+  it('ships the burst, holds back the rest, and sums them into one summary when the window ends', () => {
+    const r = new Repeats({ windowMs: 10_000, burst: 2 });
+    const shipped = [0, 1, 2, 3, 4].map((i) => r.admit('k', rec('Serve tunnel error', T + i, `line ${String(i)}`), T + i));
+    expect(shipped).toEqual([true, true, false, false, false]);
+    expect(r.nextDue()).toBe(T + 10_000);
+    expect(r.due(T + 9_999)).toEqual([]);
+    const [summary] = r.due(T + 10_000);
+    expect(summary).toMatchObject({
+      level: 50,
+      source: 'cloudflared',
+      msg: 'repeated 3 times between 2026-12-06T13:19:28.002Z and 2026-12-06T13:19:28.004Z: Serve tunnel error',
+      repeated: 3,
+      first_time: T + 2,
+      last_time: T + 4,
+      first_raw: 'line 2',
+      last_raw: 'line 4',
+      time: T + 4,
+    });
+    expect(summary).not.toHaveProperty('raw');
+    // A new window starts with a new burst.
+    expect(r.admit('k', rec('Serve tunnel error', T + 10_001), T + 10_001)).toBe(true);
+  });
+
+  it('keeps keys apart, gives no summary to a window that held nothing back, and turns off with a 0 window', () => {
+    const r = new Repeats({ windowMs: 1000, burst: 1 });
+    expect(r.admit('a', rec('a', T), T)).toBe(true);
+    expect(r.admit('b', rec('b', T), T)).toBe(true);
+    expect(r.nextDue()).toBeUndefined();
+    expect(r.due(T + 1000)).toEqual([]);
+    const off = new Repeats({ windowMs: 0, burst: 1 });
+    expect([1, 2, 3].every((i) => off.admit('k', rec('x', T + i), T + i))).toBe(true);
+  });
+
+  it('tracks at most maxKeys keys; further keys are shipped as they come', () => {
+    const r = new Repeats({ windowMs: 1000, burst: 1, maxKeys: 2 });
+    expect(['a', 'b', 'c', 'c', 'a'].map((k) => r.admit(k, rec(k, T), T))).toEqual([true, true, true, true, false]);
+  });
+
+  it('counts exactly: records shipped plus every summary\'s repeated equal the records offered, per key', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 0, max: 3000 })), { maxLength: 300 }), fc.integer({ min: 1, max: 4 }), (steps, burst) => {
+        const r = new Repeats({ windowMs: 1000, burst });
+        const offered = new Map<string, number>();
+        const delivered = new Map<string, number>();
+        const add = (m: Map<string, number>, k: string, n: number): void => { m.set(k, (m.get(k) ?? 0) + n); };
+        let at = T;
+        for (const [key, gap] of steps) {
+          at += gap;
+          // Each record's message is its key, so a summary's message ends with it.
+          for (const s of r.due(at)) add(delivered, s.msg.slice(-1), s.repeated as number);
+          add(offered, key, 1);
+          if (r.admit(key, rec(key, at), at)) add(delivered, key, 1);
+        }
+        for (const s of r.due()) add(delivered, s.msg.slice(-1), s.repeated as number);
+        expect(delivered).toEqual(offered);
+      }),
+    );
+  });
+});
+
+describe('repeatKey', () => {
+  const line = (port: number, ip: string, time: string): string =>
+    `{"connIndex":0,"error":"DialContext error: dial tcp ${ip}:${String(port)}: connect: connection refused","event":0,"ip":"${ip}","level":"error","message":"Unable to establish connection with Cloudflare edge","time":"${time}"}`;
+
+  it('is the same for lines that differ only in time, address and port', () => {
+    expect(repeatKey(parseLogLine(line(7844, '198.41.192.7', '2026-12-06T13:19:28Z')))).toBe(repeatKey(parseLogLine(line(443, '198.41.200.13', '2026-12-06T13:19:29Z'))));
+  });
+
+  it('tells apart the connection slot, the message, the level and ids inside the line only by shape', () => {
+    const base = '2026-12-06T13:19:28Z ERR Serve tunnel error error="timeout: no recent network activity" connIndex=0 event=0 ip=198.41.192.7';
+    const key = repeatKey(parseLogLine(base));
+    expect(repeatKey(parseLogLine(base.replace('connIndex=0', 'connIndex=1')))).not.toBe(key);
+    expect(repeatKey(parseLogLine(base.replace('ERR', 'WRN')))).not.toBe(key);
+    expect(repeatKey(parseLogLine(base.replace('Serve tunnel error', 'Lost connection with the edge')))).not.toBe(key);
+    const reg = (id: string): string => `2026-12-06T13:19:28Z INF Registered tunnel connection connIndex=0 connection=${id} event=0 ip=198.41.200.13 location=lax01 protocol=quic`;
+    expect(repeatKey(parseLogLine(reg('5c94b68c-3f1d-4b2a-9e8f-7a6b5c4d3e2f')))).toBe(repeatKey(parseLogLine(reg('d0e2c477-f873-40f2-b231-406fbc532a63'))));
+  });
+});
+
+describe('CollapsingWriter', () => {
+  beforeEach(() => { vi.useFakeTimers({ now: T }); });
+  afterEach(() => { vi.useRealTimers(); });
+
+  it('ships the summary when the window ends although no further line comes, and everything pending on flush', () => {
+    const written: LogRecord[] = [];
+    let collapsed = 0;
+    const w = new CollapsingWriter({ windowMs: 10_000, burst: 1, write: (r) => written.push(r), collapsed: () => { collapsed++; }, now: () => Date.now() });
+    for (let i = 0; i < 4; i++) w.write(rec('flood', Date.now()), 'k', Date.now());
+    expect(written).toHaveLength(1);
+    expect(collapsed).toBe(3);
+    vi.advanceTimersByTime(9_999);
+    expect(written).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(written.map((r) => r.repeated)).toEqual([undefined, 3]);
+    w.write(rec('flood', Date.now()), 'k', Date.now());
+    w.write(rec('flood', Date.now()), 'k', Date.now());
+    w.flush();
+    expect(written.map((r) => r.repeated)).toEqual([undefined, 3, undefined, 1]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
