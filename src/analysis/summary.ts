@@ -142,7 +142,11 @@ export function summarise(events: readonly LogEvent[], options: SummaryOptions =
         configVersions.push({ version: event.version, timestamp: event.timestamp, rules: ruleCount(event.config) });
         break;
       case 'fatal':
-        fatal.push(event.error === undefined ? event.message : `${event.message}: ${event.error}`);
+      case 'shutdown':
+        // `Initiating shutdown error=…` ends the process as surely as a start-up error, connections up or not.
+        if (event.type === 'fatal' || event.phase === 'fatal') {
+          fatal.push(event.error === undefined ? event.message : `${event.message}: ${event.error}`);
+        }
         break;
       default:
         break;

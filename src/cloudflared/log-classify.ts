@@ -23,7 +23,10 @@ function classifyMessageless(record: LogRecord): LogEvent | undefined {
   const error = record.error;
   if (error === undefined) return undefined;
   if (startsWithIgnoreCase(error, 'Unable to reach the origin service')) return originError(record);
-  return startsWithIgnoreCase(error, 'Incoming request ended abruptly') ? become(record, 'request_error') : undefined;
+  if (startsWithIgnoreCase(error, 'Incoming request ended abruptly')) return become(record, 'request_error');
+  // Any other error on that line (`context canceled`, `stream 9 canceled by remote …`) is still one failed
+  // request when the line names the request's origin, as the proxy's request log always does.
+  return record.fields.originService === undefined ? undefined : become(record, 'request_error');
 }
 
 // No cloudflared message worth classifying is longer; longer ones are not lower-cased at all.

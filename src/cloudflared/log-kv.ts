@@ -72,7 +72,7 @@ interface Pair {
  * Splits `<message> k=v …` (a console line after `LVL `) into the record's message, error and fields,
  * the fields being the trailing run of key=value tokens.
  */
-export function splitMessageAndFields(rest: string, record: LogRecord): void {
+export function splitMessageAndFields(rest: string, record: LogRecord, whole = true): void {
   const n = rest.length;
   const pairs: Pair[] = [];
   let runStart = -1;
@@ -80,6 +80,9 @@ export function splitMessageAndFields(rest: string, record: LogRecord): void {
   // bracketed value, brackets are read as plain text. Either way no stretch is scanned twice: linear.
   let quotesOpen = true;
   let bracketsOpen = true;
+  // The run as it stood at the first unclosed quote, that quote's value running to the end of the line: the
+  // reading of a line cut or wrapped inside a quoted value, used when no key=value follows the cut.
+  let cut: { readonly start: number; readonly pairs: Pair[] } | undefined;
   let i = 0;
   while (i < n) {
     if (rest.charCodeAt(i) === SPACE) {
@@ -96,8 +99,11 @@ export function splitMessageAndFields(rest: string, record: LogRecord): void {
       const first = rest.charCodeAt(v);
       if (first === QUOTE && quotesOpen) {
         const close = findClosingQuote(rest, v);
-        if (close === -1) quotesOpen = false;
-        else if (close + 1 === n || rest.charCodeAt(close + 1) === SPACE) {
+        if (close === -1) {
+          quotesOpen = false;
+          const truncated = unquoteGo(rest, v, n).trimEnd();
+          cut = { start: runStart === -1 ? tokenStart : runStart, pairs: [...pairs, { key: rest.slice(i, j), value: truncated }] };
+        } else if (close + 1 === n || rest.charCodeAt(close + 1) === SPACE) {
           value = unquoteGo(rest, v, close);
           end = close + 1;
         }
@@ -125,11 +131,17 @@ export function splitMessageAndFields(rest: string, record: LogRecord): void {
     pairs.push({ key: rest.slice(i, j), value });
     i = end;
   }
+  let run = pairs;
+  // A known fragment (CRI `P`) is not cut: its value goes on in the next record.
+  if (runStart === -1 && cut !== undefined && whole) {
+    runStart = cut.start;
+    run = cut.pairs;
+  }
   if (runStart === -1) {
     record.message = rest;
     return;
   }
-  for (const { key, value } of pairs) {
+  for (const { key, value } of run) {
     if (key !== 'error') addField(record, key, value);
     else if (value === null) delete record.error;
     else record.error = String(value);

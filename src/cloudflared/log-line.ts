@@ -56,7 +56,8 @@ function parseText(text: string, context: Context): LogEvent {
       return parseText(inner.text, { wrapper, partial: inner.partial, unwrapped: true });
     }
   }
-  return toEvent(parseConsoleLine(clean) ?? parsePlainLine(clean), context);
+  // Pasted copies are often indented; zerolog never writes leading blanks, so they say nothing.
+  return toEvent(parseConsoleLine(trimmed, !context.partial) ?? parsePlainLine(clean), context);
 }
 
 /**

@@ -42,6 +42,8 @@ const simple =
 const EXACT: readonly (readonly [string, Rule])[] = [
   ['Starting tunnel', starting],
   ['Registered tunnel connection', (record) => registered(record)],
+  // h2mux's registration (until 2023.3), with `connIndex` and `location` only.
+  ['Connection established', (record) => registered(record)],
   ['Unregistered tunnel connection', simple('unregistered')],
   ['Lost connection with the edge', simple('connection_lost')],
   ['Serve tunnel error', simple('serve_error')],
@@ -82,9 +84,19 @@ const OLD_REGISTERED = /^connection (\S+) registered(?: with protocol: (\S+))?$/
 // `Version 2026.8.2 (Checksum <sha256>)`; before the checksum was added, `Version 2022.3.0`.
 const VERSION = /^version (\S+)(?: \(checksum ([^\s)]*)\))?$/i;
 
+/** 2021.8 to 2021.11 put the QUIC error into the message (`…, err: <error>`) instead of an `error` field. */
+function errorInMessage(prefix: string, type: 'dial_error' | 'serve_error'): Rule {
+  return prefixed(prefix, (record, error) => {
+    record.error ??= error;
+    return become(record, type);
+  });
+}
+
 // Messages with a variable part, with the first word they start with.
 const PATTERNS: readonly (readonly [string, Rule])[] = [
   ['retrying', prefixed('retrying connection in up to ', retrying)],
+  ['failed', errorInMessage('failed to create new quic connection, err: ', 'dial_error')],
+  ['failed', errorInMessage('failed to serve quic connection, err: ', 'serve_error')],
   [
     'connection',
     (record) => {

@@ -22,15 +22,18 @@ interface Layer {
   readonly partial?: boolean;
 }
 
-// journalctl short / short-precise: `Jan 28 06:13:37[.123456] host ident[pid]: `.
+// journalctl short / short-precise: `Jan 28 06:13:37[.123456] host ident[pid]: `. Pasted copies also come as
+// `Apr 6 …` (the day's padding collapsed), without the host, or with host and ident cut: `Jun 21 12:22:47: `.
 const JOURNALD_SHORT =
-  /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})? \S+ [^\s[\]:]+(?:\[\d+\])?:(?: |$)/;
+  /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d{1,2} \d\d:\d\d:\d\d(?:\.\d{1,9})?(?: (?:\S+ )?[^\s[\]:]+(?:\[\d+\])?)?:(?: |$)/;
 // What follows the timestamp in journalctl -o short-iso / short-iso-precise: `host ident[pid]: `.
 const JOURNALD_HOST_IDENT = /^\S+ [^\s[\]:]+(?:\[\d+\])?:(?: |$)/;
 // kubectl logs --prefix: `[pod/<name>/<container>] `.
 const KUBECTL_PREFIX = /^\[pod\/[^\s\]]+\](?: |$)/;
 // docker compose logs: `<service>-1  | ` (v2) or `<project>_<service>_1  | ` (v1), padded to a common width.
 const COMPOSE_PREFIX = /^[A-Za-z0-9][\w.-]* +\|(?: |$)/;
+// stern (multi-pod kubectl logs): `<pod> <container> `; only taken when cloudflared's own time follows.
+const STERN_PREFIX = /^[A-Za-z0-9][\w.-]* [A-Za-z0-9][\w.-]* (?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)/;
 
 function afterMatch(pattern: RegExp, text: string, wrapper: Wrapper): Layer | undefined {
   const match = pattern.exec(text);
@@ -66,7 +69,11 @@ function peel(text: string): Layer | undefined {
   const c = text.charCodeAt(0);
   if (c >= 48 && c <= 57) return peelTimestamped(text);
   if (c === 91) return afterMatch(KUBECTL_PREFIX, text, 'kubectl');
-  return afterMatch(JOURNALD_SHORT, text, 'journald') ?? afterMatch(COMPOSE_PREFIX, text, 'docker');
+  return (
+    afterMatch(JOURNALD_SHORT, text, 'journald') ??
+    afterMatch(COMPOSE_PREFIX, text, 'docker') ??
+    afterMatch(STERN_PREFIX, text, 'kubectl')
+  );
 }
 
 // Enough for the deepest real nesting, `kubectl logs --prefix --timestamps` or compose with --timestamps.
