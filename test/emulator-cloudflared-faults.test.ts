@@ -30,8 +30,9 @@ describe('connection losses', () => {
     const from = e.events.length;
     await e.fault({ fault: 'drop', conn: 2, reason: 'quic_timeout' });
     await e.waitFor(registeredOn(2), 'conn 2 registered again', 2);
-    expect(slotTrace(e.events, 2, from).slice(0, 7)).toEqual([
+    expect(slotTrace(e.events, 2, from).slice(0, 8)).toEqual([
       ['serve_error', 'failed to accept incoming stream requests', 'failed to accept QUIC stream: timeout: no recent network activity'],
+      ['serve_error', 'failed to run the datagram handler', 'timeout: no recent network activity'],
       ['serve_error', 'failed to serve tunnel connection', 'accept stream listener encountered a failure while serving'],
       ['serve_error', 'Serve tunnel error', 'accept stream listener encountered a failure while serving'],
       ['retrying', 'Retrying connection in up to 1s', undefined],

@@ -21,9 +21,10 @@ import (
 )
 
 // filteredUDP drops datagrams of a blocked edge (every peer) or of muted peers, both ways: to cloudflared it looks
-// like UDP 7844 filtered by a firewall, or an edge that stopped answering.
+// like UDP 7844 filtered by a firewall, or an edge that stopped answering. It hides the UDP socket's batch and
+// OOB methods on purpose, so quic-go reads and writes through ReadFrom and WriteTo, where the filter is.
 type filteredUDP struct {
-	*net.UDPConn
+	udp   *net.UDPConn
 	reg   *registry
 	edge  *edge
 	mu    sync.Mutex
@@ -44,7 +45,7 @@ func (f *filteredUDP) dropped(peer net.Addr) bool {
 
 func (f *filteredUDP) ReadFrom(p []byte) (int, net.Addr, error) {
 	for {
-		n, addr, err := f.UDPConn.ReadFrom(p)
+		n, addr, err := f.udp.ReadFrom(p)
 		if err != nil || !f.dropped(addr) {
 			return n, addr, err
 		}
@@ -55,8 +56,14 @@ func (f *filteredUDP) WriteTo(p []byte, addr net.Addr) (int, error) {
 	if f.dropped(addr) {
 		return len(p), nil
 	}
-	return f.UDPConn.WriteTo(p, addr)
+	return f.udp.WriteTo(p, addr)
 }
+
+func (f *filteredUDP) Close() error                       { return f.udp.Close() }
+func (f *filteredUDP) LocalAddr() net.Addr                { return f.udp.LocalAddr() }
+func (f *filteredUDP) SetDeadline(t time.Time) error      { return f.udp.SetDeadline(t) }
+func (f *filteredUDP) SetReadDeadline(t time.Time) error  { return f.udp.SetReadDeadline(t) }
+func (f *filteredUDP) SetWriteDeadline(t time.Time) error { return f.udp.SetWriteDeadline(t) }
 
 func (f *filteredUDP) setMuted(peer string, m bool) {
 	f.mu.Lock()
@@ -69,7 +76,7 @@ func (f *filteredUDP) setMuted(peer string, m bool) {
 }
 
 func serveQUIC(ctx context.Context, reg *registry, e *edge, udp *net.UDPConn, certs *certs) error {
-	filter := &filteredUDP{UDPConn: udp, reg: reg, edge: e, muted: map[string]bool{}}
+	filter := &filteredUDP{udp: udp, reg: reg, edge: e, muted: map[string]bool{}}
 	tlsConf := &tls.Config{Certificates: []tls.Certificate{certs.leaf}, NextProtos: []string{"argotunnel"}}
 	ln, err := quic.Listen(filter, tlsConf, &quic.Config{EnableDatagrams: true, MaxIdleTimeout: 10 * time.Second, KeepAlivePeriod: time.Second, MaxIncomingStreams: 1 << 16})
 	if err != nil {

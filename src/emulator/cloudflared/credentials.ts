@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { normaliseUuid, parseTunnelToken } from '../../cloudflared/token.js';
 import { defaultConfigDirs } from './config.js';
+import type { Fields } from './logger.js';
 import type { Settings } from './settings.js';
+import { NO_CONFIG_DIRS } from './startup.js';
 
 export interface TunnelCredentials {
   readonly tunnelId: string;
@@ -22,7 +24,13 @@ export interface TunnelCredentials {
 export type CredentialsResult =
   | { readonly kind: 'ok'; readonly credentials: TunnelCredentials }
   | { readonly kind: 'usage'; readonly message: string }
-  | { readonly kind: 'error'; readonly message: string; readonly errorLogs?: readonly string[] };
+  | { readonly kind: 'error'; readonly message: string; readonly errorLogs?: readonly ErrorLog[] };
+
+/** An ERR line logged before the process exits with `message`. */
+export interface ErrorLog {
+  readonly message: string;
+  readonly fields?: Fields;
+}
 
 const usage = (message: string): CredentialsResult => ({ kind: 'usage', message });
 
@@ -60,8 +68,8 @@ function invalidJson(where: string): CredentialsResult {
     kind: 'error',
     message: 'Invalid JSON when parsing tunnel credentials file',
     errorLogs: [
-      `The credentials file at ${where} contained invalid JSON. This is probably caused by passing the wrong filepath. Reminder: the credentials file is a .json file created via \`cloudflared tunnel create\`.`,
-      'Invalid JSON when parsing credentials file: Invalid JSON when parsing tunnel credentials file',
+      { message: `The credentials file at ${where} contained invalid JSON. This is probably caused by passing the wrong filepath. Reminder: the credentials file is a .json file created via \`cloudflared tunnel create\`.` },
+      { message: 'Invalid JSON when parsing credentials file: Invalid JSON when parsing tunnel credentials file' },
     ],
   };
 }
@@ -85,6 +93,40 @@ function fromFile(file: string, tunnelId: string): CredentialsResult {
     return invalidJson(file);
   }
   return { kind: 'ok', credentials: { tunnelId, accountTag: creds.accountTag, secret: creds.secret, endpoint: creds.endpoint, fromToken: false } };
+}
+
+/**
+ * findID's fall-back for a name: the tunnel is looked up through the API with the origin certificate
+ * (credentials.Read → FindOriginCert), so a missing certificate is the error. With a certificate the lookup
+ * cannot be emulated; the answer is that of an account without such a tunnel.
+ */
+function byTunnelName(settings: Settings, ref: string, env: NodeJS.ProcessEnv): CredentialsResult {
+  const given = settings.string('origincert');
+  const certPath = given !== '' ? given : (defaultConfigDirs(env).map((dir) => path.join(dir, 'cert.pem')).find(isFile) ?? '');
+  const fields: Fields = [['originCertPath', certPath]];
+  const prefix = 'error parsing tunnel ID: Error locating origin cert';
+  if (certPath === '') {
+    return {
+      kind: 'error',
+      message: `${prefix}: client didn't specify origincert path`,
+      errorLogs: [{
+        message: `Cannot determine default origin certificate path. No file cert.pem in ${NO_CONFIG_DIRS}. You need to specify the origin certificate path by specifying the origincert option in the configuration file, or set TUNNEL_ORIGIN_CERT environment variable`,
+        fields,
+      }],
+    };
+  }
+  const expanded = expandHome(certPath, env);
+  if (!isFile(expanded)) {
+    return {
+      kind: 'error',
+      message: `${prefix}: cannot find a valid certificate at the path ${expanded}`,
+      errorLogs: [{
+        message: `Cannot find a valid certificate for your origin at the path:\n\n    ${expanded}\n\nIf the path above is wrong, specify the path with the -origincert option.\nIf you don't have a certificate signed by Cloudflare, run the command:\n\n\tcloudflared login\n`,
+        fields,
+      }],
+    };
+  }
+  return { kind: 'error', message: `error parsing tunnel ID: ${ref} is neither the ID nor the name of any of your tunnels` };
 }
 
 /** runCommand up to runWithCredentials. `configTunnel` is the config file's `tunnel:` key. */
@@ -117,7 +159,7 @@ export function resolveCredentials(settings: Settings, positional: readonly stri
   if (tunnelId === undefined) {
     const byName = credFile !== '' && isFile(credFile) ? decodeCredentials(readFileSync(credFile, 'utf8')) : undefined;
     tunnelId = byName ? normaliseUuid(byName.tunnelId) : undefined;
-    if (tunnelId === undefined) return { kind: 'error', message: `error parsing tunnel ID: ${ref} is neither the ID nor the name of any of your tunnels` };
+    if (tunnelId === undefined) return byTunnelName(settings, ref, env);
   }
   const contents = settings.string('credentials-contents');
   if (contents !== '') {

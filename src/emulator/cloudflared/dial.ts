@@ -38,6 +38,14 @@ async function dialFailure(rt: TunnelRuntime, log: ConnLog, protocol: Protocol, 
   return { kind: 'dial', message };
 }
 
+/**
+ * quicConnection.Serve runs the control stream, the stream acceptor and the datagram handler in one errgroup:
+ * whichever ends first cancels the others, and the datagram handler logs its cancellation every time.
+ */
+function logDatagramHandlerEnd(log: ConnLog, error = 'context canceled'): void {
+  log.error('failed to run the datagram handler', error);
+}
+
 /** The observer's log lines (connection/observer.go, control.go): no per-connection logger context. */
 function observer(rt: TunnelRuntime, level: 'debug' | 'info', message: string, fields: [string, string | number][]): void {
   rt.log.emit(level, message, fields);
@@ -105,7 +113,8 @@ export async function serveConnection(
   rt.onRegistered();
 
   const lost = new Latch();
-  let reason: DropReason = 'quic_timeout';
+  // Widened on purpose: live.drop() below assigns it from a callback, which TypeScript's narrowing does not see.
+  let reason = 'quic_timeout' as DropReason;
   const live: LiveConn = {
     index, connectionId, ip, location: outcome.location, protocol,
     drop: (r) => {
@@ -127,6 +136,8 @@ export async function serveConnection(
     }
     rt.tracker.onEvent(index, 'unregistering');
     log.error('failed to accept incoming stream requests', `failed to accept QUIC stream: ${QUIC_DROP_CAUSE[reason]}`);
+    // An idle timeout ends the datagram handler with the timeout itself; any other drop cancels it.
+    logDatagramHandlerEnd(log, reason === 'quic_timeout' ? QUIC_IDLE_TIMEOUT : undefined);
     path?.closed();
     const message = 'accept stream listener encountered a failure while serving';
     log.connAware('failed to serve tunnel connection', message);
@@ -148,6 +159,7 @@ export async function serveConnection(
   if (closedBy === 0) await sleep(rt.clock, rttMs, rt.serverCtx);
   path?.closed();
   if (protocol === 'http2') return undefined;
+  logDatagramHandlerEnd(log);
   const message = closedBy === 0 ? 'accept stream listener encountered a failure while serving' : 'control stream encountered a failure while serving';
   log.connAware('failed to serve tunnel connection', message);
   return { kind: closedBy === 0 ? 'streamListener' : 'controlStream', message };

@@ -30,14 +30,25 @@ const AREAS: readonly (readonly [readonly string[], readonly string[]])[] = [
   [['sin01', 'sin05', 'sin07'], ['hkg01', 'hkg03', 'hkg05']],
 ];
 
+/** allregions.NewNoResolve: static addresses alternate between the two regions; the `ip` logged is the host. */
+function staticRegions(edges: readonly string[]): string[][] {
+  const hosts = edges.map((e) => {
+    const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(e);
+    const host = bracketed?.[1] ?? (e.split(':').length === 2 ? (e.split(':')[0] ?? e) : e);
+    return host === 'localhost' ? '127.0.0.1' : host;
+  });
+  return [hosts.filter((_, i) => i % 2 === 0), hosts.filter((_, i) => i % 2 === 1)];
+}
+
 /** Edge addresses per HA slot, rotated the way edgediscovery does (a new unused address in the same region). */
 export class EdgeAddrs {
   readonly #regions: string[][];
   readonly #bySlot = new Map<number, string>();
   readonly #colos = new Map<string, string>();
 
-  constructor(rng: Random, ipVersion: '4' | '6' | 'auto') {
-    const source = ipVersion === '6' ? V6_REGIONS : V4_REGIONS;
+  /** `edges`: the hidden `--edge host:port` flag; when given, those addresses are the whole edge (StaticEdge). */
+  constructor(rng: Random, ipVersion: '4' | '6' | 'auto', edges: readonly string[] = []) {
+    const source = edges.length > 0 ? staticRegions(edges) : ipVersion === '6' ? V6_REGIONS : V4_REGIONS;
     this.#regions = source.map((r) => [...r].sort(() => rng.next() - 0.5));
     const metros = rng.pick(AREAS);
     this.#regions.forEach((region, r) => {

@@ -112,7 +112,7 @@ export async function runEmulatedCloudflared(argv: string[], env: NodeJS.Process
     return 255;
   }
   if (creds.kind === 'error') {
-    for (const line of creds.errorLogs ?? []) log.emit('error', line);
+    for (const line of creds.errorLogs ?? []) log.emit('error', line.message, line.fields);
     io.stderr(`${creds.message}\n`);
     return 1;
   }

@@ -10,8 +10,9 @@ import type { EmulatorLogger } from './logger.js';
 export const GO_ARCH = process.arch === 'x64' ? 'amd64' : process.arch === 'ia32' ? '386' : process.arch;
 export const GO_OS = process.platform === 'win32' ? 'windows' : process.platform;
 
-export const NO_CONFIG_MESSAGE =
-  'Cannot determine default configuration path. No file [config.yml config.yaml] in [~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]';
+/** config.DefaultConfigSearchDirectories() as Go prints the slice. */
+export const NO_CONFIG_DIRS = '[~/.cloudflared ~/.cloudflare-warp ~/cloudflare-warp /etc/cloudflared /usr/local/etc/cloudflared]';
+export const NO_CONFIG_MESSAGE = `Cannot determine default configuration path. No file [config.yml config.yaml] in ${NO_CONFIG_DIRS}`;
 export const NO_INGRESS_MESSAGE =
   'No ingress rules were defined in provided config (if any) nor from the cli, cloudflared will return 503 for all incoming HTTP requests';
 const NO_UPDATE_IN_SHELL =

@@ -112,7 +112,7 @@ export async function runTunnel(input: TunnelInput): Promise<number> {
     return fail(prepared.error);
   }
   const tracker = new ConnTracker();
-  const addrs = new EdgeAddrs(rng, prepared.edgeIpVersion);
+  const addrs = new EdgeAddrs(rng, prepared.edgeIpVersion, s.list('edge'));
   const originIp = prepared.icmp.ipv4 === '0.0.0.0' ? '203.0.113.10' : prepared.icmp.ipv4;
   const edge = new EdgeClient(knobs.api, {
     accountTag: creds.accountTag, tunnelId: creds.tunnelId, tunnelSecret: creds.secret, connectorId: prepared.connectorId,

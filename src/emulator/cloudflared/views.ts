@@ -48,7 +48,9 @@ function systemInfo(version: string): string {
       goArch: GO_ARCH,
       disk,
     },
-    errors: null,
+    // SystemCollectorImpl.Collect always returns its SystemInformationGeneralError value, which marshals to an
+    // object of the collectors that failed: `{}` on a healthy machine, never null.
+    errors: {},
   });
 }
 
