@@ -31,6 +31,12 @@ describe.each(['quic', 'http2'] as const)('the real cloudflared over %s', (proto
     for (const c of held) {
       expect(s.connections.find((v) => v.connIndex === c.connIndex)).toMatchObject({ up: true, protocol, location: c.colo, connectionId: c.id });
     }
+    expect(s.edge.connector).toMatchObject({ version: '2026.8.2', arch: 'linux_amd64' });
+    // Opened when the edge accepted them (the API's clock, a few milliseconds after the edge's).
+    for (const c of s.edge.connector?.connections ?? []) {
+      const opened = Date.parse(held.find((h) => h.id === c.id)?.openedAt ?? '');
+      expect(Math.abs(Date.parse(c.openedAt ?? '') - opened)).toBeLessThan(2000);
+    }
     expect(s.edge.status).toBe('healthy');
     // A locally managed tunnel reports its ingress to the edge (UpdateLocalConfiguration, from connection 0).
     expect(JSON.stringify(await world.edge.localConfig(TUNNEL))).toContain('app.real.example');

@@ -19,6 +19,8 @@ export interface EdgeConnection {
   readonly protocol: 'quic' | 'http2';
   readonly edge: string;
   readonly colo: string;
+  /** RFC 3339, when the transport connection was accepted. */
+  readonly openedAt: string;
   readonly registered: boolean;
   readonly unregistered: boolean;
   readonly connIndex: number;
