@@ -91,8 +91,8 @@ describe('the real cloudflared with its metrics port taken', () => {
     const s = await statusUntil(run, (x) => (x.process.phase === 'breaker_open' ? x : undefined), 'the breaker open', 30_000);
     expect(codes(s)).toContain('crash_loop');
     expect(s.reasons.find((r) => r.code === 'crash_loop')?.message).toMatch(/last exit: exit 1; its last error: Error opening metrics server listener: .*address already in use/);
-    const breaker = ownRecord(run, 'cloudflared is crash-looping');
-    expect(breaker?.msg).toMatch(/last: exit 1; its last error: Error opening metrics server listener/);
+    const breaker = await run.until(() => ownRecord(run, 'cloudflared is crash-looping'), 'the crash-looping record');
+    expect(breaker.msg).toMatch(/last: exit 1; its last error: Error opening metrics server listener/);
     run.child.kill('SIGTERM');
     expect((await run.closed).code).toBe(4);
     await poll(() => (run.connectorPids().every(isGone) ? true : undefined), 'every connector gone');
