@@ -33,6 +33,13 @@ describe('Repeats', () => {
     expect(r.admit('k', rec('Serve tunnel error', T + 10_001), T + 10_001)).toBe(true);
   });
 
+  it('names a message-less line (a request error) by its error', () => {
+    const r = new Repeats({ windowMs: 1000, burst: 1 });
+    const line = (t: number): LogRecord => ({ ...rec('', t), error: 'Unable to reach the origin service' });
+    for (const t of [T, T + 1, T + 2]) r.admit('k', line(t), t);
+    expect(r.due(T + 1000)[0]?.msg).toBe('repeated 2 times between 2026-12-06T13:19:28.001Z and 2026-12-06T13:19:28.002Z: Unable to reach the origin service');
+  });
+
   it('keeps keys apart, gives no summary to a window that held nothing back, and turns off with a 0 window', () => {
     const r = new Repeats({ windowMs: 1000, burst: 1 });
     expect(r.admit('a', rec('a', T), T)).toBe(true);

@@ -30,7 +30,8 @@ function summary(w: Window): LogRecord | undefined {
   return {
     ...rest,
     time: last.time,
-    msg: `repeated ${String(w.suppressed)} times between ${iso(first.time)} and ${iso(last.time)}: ${first.msg}`,
+    // A request error has no message, only its error.
+    msg: `repeated ${String(w.suppressed)} times between ${iso(first.time)} and ${iso(last.time)}: ${first.msg === '' && typeof first.error === 'string' ? first.error : first.msg}`,
     repeated: w.suppressed,
     first_time: first.time,
     last_time: last.time,

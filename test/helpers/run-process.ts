@@ -373,7 +373,10 @@ export function baseEnv(spoolDir: string, extra: Readonly<Record<string, string>
   };
 }
 
-/** baseEnv with Loki at `lokiUrl`. */
+/**
+ * baseEnv with Loki at `lokiUrl`, and repeats not collapsed: these runs follow each origin-error line by its Ray id
+ * through the sinks (collapsing has tests of its own).
+ */
 export function runEnv(spoolDir: string, lokiUrl: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
-  return baseEnv(spoolDir, { TUNNELWATCH_LOGS_LOKI_URL: lokiUrl, ...extra });
+  return baseEnv(spoolDir, { TUNNELWATCH_LOGS_LOKI_URL: lokiUrl, TUNNELWATCH_LOGS_REPEATS_WINDOW: '0s', ...extra });
 }
