@@ -318,6 +318,8 @@ func (r *registry) tunnels() []string {
 	return out
 }
 
+// closeAll drops every connection as an edge going away does, and tells the API before the process exits (the
+// per-connection goroutines that would otherwise do it may not get to run).
 func (r *registry) closeAll() {
 	r.mu.Lock()
 	var all []*conn
@@ -327,5 +329,6 @@ func (r *registry) closeAll() {
 	r.mu.Unlock()
 	for _, c := range all {
 		c.tr.closeAbruptly()
+		r.closed(c)
 	}
 }

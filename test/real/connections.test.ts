@@ -7,6 +7,10 @@ import { startRealWorld, type RealWorld } from './helpers/world.js';
 
 const p = trackedProcesses();
 
+/** cloudflared's last lines as tunnelwatch recorded them, for a failure message. */
+const tail = (run: TunnelwatchRun): string =>
+  run.records.filter((r) => r.source === 'cloudflared').slice(-40).map((r) => String(r.raw)).join('\n');
+
 describe.each(['quic', 'http2'] as const)('connections of the real cloudflared over %s', (protocol) => {
   let world: RealWorld;
   let run: TunnelwatchRun;
@@ -41,6 +45,22 @@ describe.each(['quic', 'http2'] as const)('connections of the real cloudflared o
     expect(codes(down)).toContain('no_connections');
     await world.edge.fault({ action: 'slow', delayMs: 0 });
     await healthy(run);
+  });
+
+  it('the edge goes away and comes back on the same addresses and CA: down, then healthy with new connections', async () => {
+    run = p.run(world.env(), [], world.cloudflared);
+    await healthy(run);
+    const before = new Set((await world.edge.registered(4)).map((c) => c.id));
+    await world.restartEdge(async () => {
+      const down = await statusUntil(run, (s) => (s.state === 'down' ? s : undefined), 'down while the edge is away', 30_000);
+      expect(codes(down)).toContain('no_connections');
+    });
+    // cloudflared read --cacert once at start: the restarted edge must be trusted with the CA it kept.
+    await healthy(run).catch((e: unknown) => {
+      throw new Error(`${String(e)}\ncloudflared's last lines:\n${tail(run)}`, { cause: e });
+    });
+    const after = await world.edge.registered(4);
+    expect(after.some((c) => before.has(c.id))).toBe(false);
   });
 
   it('registration refused (Unauthorized): down, and the cause is named although QUIC logs no words', async () => {

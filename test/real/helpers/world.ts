@@ -26,6 +26,7 @@ export interface WorldOptions {
 export interface RealWorld {
   readonly dir: string;
   readonly api: ApiEmulator;
+  /** The edge as it runs now (restartEdge() replaces it). */
   readonly edge: LoopbackEdge;
   readonly app: RunningOrigin;
   readonly deadAddress: string;
@@ -37,6 +38,8 @@ export interface RealWorld {
   readonly ingress: readonly Record<string, unknown>[];
   /** Settings for `tunnelwatch run` of the real cloudflared in this world, plus `extra`; `args` go to cloudflared. */
   env(extra?: Readonly<Record<string, string>>, args?: readonly string[]): Record<string, string>;
+  /** Stops the edge (every connection drops); `whileDown` runs; then a new edge starts on the same addresses and CA. */
+  restartEdge(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,14 +71,16 @@ export async function startRealWorld(options: WorldOptions): Promise<RealWorld> 
   });
   const token = api.tunnelToken(ACCOUNT, TUNNEL);
   if (token === undefined) throw new Error('the API emulator has no token for its tunnel');
-  const edge = await LoopbackEdge.start(inject('edgeBinary'), dir, { api: api.origin });
+  let edge = await LoopbackEdge.start(inject('edgeBinary'), dir, { api: api.origin });
   const configFile = join(dir, 'config.yml');
   writeFileSync(configFile, `ingress:\n${ingress.map((r) => `  - ${JSON.stringify(r)}`).join('\n')}\n`);
   const cloudflared = inject('cloudflaredBinary');
   return {
     dir,
     api,
-    edge,
+    get edge() {
+      return edge;
+    },
     app,
     deadAddress,
     token,
@@ -101,6 +106,12 @@ export async function startRealWorld(options: WorldOptions): Promise<RealWorld> 
         TUNNELWATCH_SUPERVISOR_RESTART_BACKOFF_MAX: '2s',
         ...extra,
       }),
+    restartEdge: async (whileDown) => {
+      const addresses = edge.info.edges.map((e) => e.address);
+      await edge.stop();
+      await whileDown?.();
+      edge = await LoopbackEdge.start(inject('edgeBinary'), dir, { api: api.origin, addresses });
+    },
     stop: async () => {
       await edge.stop();
       await api.close();
