@@ -1,5 +1,6 @@
 // The sidecar's HTTP server: one fastify instance, one plugin per route group, state passed in (no globals).
 // The caller listens (see parseListen) and closes it; close() answers new requests 503 while in-flight ones finish.
+import { createServer, type RequestListener } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { FiringAlert } from '../alerts/engine.js';
@@ -9,6 +10,21 @@ import { bearerGuard } from './auth.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { statusRoutes } from './routes/status.js';
+
+/**
+ * What one client may hold of a server that listens on 0.0.0.0 by default: headers within 10 s, a whole request
+ * within 30 s, idle keep-alive sockets closed after 5 s, at most 256 connections (further ones are closed at once).
+ * Scrapers and probes need a fraction of this.
+ */
+export interface ServerLimits {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxRequestsPerSocket: number;
+  readonly maxConnections: number;
+}
+
+export const SERVER_LIMITS: ServerLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxRequestsPerSocket: 1000, maxConnections: 256 };
 
 export interface ServerOptions {
   /** The health model's current answer; called on every request, so it must be cheap. */
@@ -21,10 +37,24 @@ export interface ServerOptions {
   readonly now?: () => number;
   /** The built-in alerts firing now, shown on /status and the page; without it neither mentions alerts. */
   readonly alerts?: () => readonly FiringAlert[];
+  /** SERVER_LIMITS unless a test asks for tighter ones. */
+  readonly limits?: ServerLimits;
 }
 
 export function buildServer(options: ServerOptions): FastifyInstance {
-  const app: FastifyInstance = options.loggerInstance ? Fastify({ loggerInstance: options.loggerInstance }) : Fastify({ logger: false });
+  const limits = options.limits ?? SERVER_LIMITS;
+  // Node checks the header and request deadlines every connectionsCheckingInterval (30 s by default); fastify's
+  // own requestTimeout of 0 would turn that check off and let slow-header clients stay for ever.
+  const serverFactory = (handler: RequestListener): ReturnType<typeof createServer> => {
+    const server = createServer(
+      { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) },
+      handler,
+    );
+    server.maxConnections = limits.maxConnections;
+    return server;
+  };
+  const common = { serverFactory, requestTimeout: limits.requestTimeoutMs, keepAliveTimeout: limits.keepAliveTimeoutMs, maxRequestsPerSocket: limits.maxRequestsPerSocket };
+  const app: FastifyInstance = options.loggerInstance ? Fastify({ ...common, loggerInstance: options.loggerInstance }) : Fastify({ ...common, logger: false });
   const now = options.now ?? Date.now;
   const guard = bearerGuard(options.server);
   void app.register(metricsRoutes(options.registry));
