@@ -112,6 +112,28 @@ describe('settings', () => {
     expect(run.stdout).not.toContain('very-secret-token-value');
     expect(run.stdout).toContain('TUNNELWATCH_CLOUDFLARED_HA_CONNECTIONS');
   });
+
+  it('masks a value shaped like a token wherever it stands', async () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0dW5uZWwifQ.c2lnbmF0dXJlLXZhbHVl';
+    const run = await runCli(['settings', '--set', `cloudflared.extraArgs=--loglevel,debug,--label,${jwt}`]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain(jwt);
+    expect(run.stdout).toContain('<redacted>');
+  });
+
+  it.each([
+    ['--token,VALUE', 0, '--token'],
+    ['--token=VALUE', 0, '--token'],
+    ['--no-autoupdate,-token,VALUE', 1, '--token'],
+    ['--credentials-contents=VALUE', 0, '--credentials-contents'],
+  ])('refuses a secret on cloudflared\'s command line: %s', async (args, index, flag) => {
+    const secret = 'eyJhIjoiMDEyMzQ1Njc4OWFiY2RlZiJ9-abcdef0123456789';
+    const run = await runCli(['settings', '--set', `cloudflared.extraArgs=${args.replace('VALUE', secret)}`]);
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).not.toContain(secret);
+    expect(run.stderr).toContain(`cloudflared.extraArgs[${String(index)}]: got "<secret>", ${flag} would put a secret on cloudflared's command line`);
+    expect(run.stderr).toMatch(/use (cloudflared\.token or cloudflared\.tokenFile|a credentials file)/);
+  });
 });
 
 describe('demo (built executable, real child processes)', () => {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { secretFlags } from '../cloudflared/secret-flags.js';
 import {
   duration,
   flag,
@@ -57,6 +58,15 @@ const cloudflared = z.strictObject({
   extraArgs: stringList(z.string()).prefault([]),
   /** How often /ready, /metrics and /config are polled; log events arrive in between. */
   pollInterval: duration({ min: 100 }).prefault('5s'),
+}).superRefine((c, ctx) => {
+  for (const { index, flag, instead } of secretFlags(c.extraArgs)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['extraArgs', index],
+      input: '<secret>',
+      message: `${flag} would put a secret on cloudflared's command line, where ps and /proc show it to every user of the host; use ${instead}`,
+    });
+  }
 });
 
 const supervisor = z.strictObject({

@@ -1,4 +1,5 @@
 import { LEAVES } from '../../config/leaves.js';
+import { Redactor } from '../../telemetry/redact.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, write, type Io } from '../io.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
@@ -24,6 +25,9 @@ export async function settingsCommand(args: readonly string[], io: Io): Promise<
     return EXIT.failed;
   }
   const table = LEAVES.map((l) => `  ${l.dotted.padEnd(40)} ${l.env.padEnd(52)} ${l.kind}${l.values ? ` (${l.values.join('|')})` : ''}`).join('\n');
-  await write(io.stdout, `${JSON.stringify(result.settings, null, 2)}\n\nsetting                                  environment variable                                 kind\n${table}\n`);
+  // Secret settings print as <secret>; any other value shaped like a token (a JWT, a tunnel token) is masked too.
+  const redactor = new Redactor();
+  const json = JSON.stringify(result.settings, (_key, value: unknown) => (typeof value === 'string' ? redactor.text(value) : value), 2);
+  await write(io.stdout, `${json}\n\nsetting                                  environment variable                                 kind\n${table}\n`);
   return EXIT.ok;
 }
