@@ -129,10 +129,10 @@ describe('LokiShipper against a fake Loki in a child process', () => {
     await shipper.stop(1000);
     expect(shipper.stats.quarantined).toBe(1);
     expect(lines(await getJson<Received[]>(fake, '/received'), 'a')).toEqual(['a-0', 'a-1', 'a-2', 'a-3', 'a-5', 'a-6', 'a-7', 'a-8']);
-    const q = (await readFile(join(dir, 'quarantine.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: number; response: string; record: LokiRecord });
+    const q = (await readFile(join(dir, 'quarantine.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { status: number; cause: string; record: LokiRecord });
     expect(q).toHaveLength(1);
     expect(q[0]).toMatchObject({ status: 400, record: { line: 'a-4 BAD' } });
-    expect(q[0]?.response).toMatch(/line_too_long/);
+    expect(q[0]?.cause).toMatch(/line_too_long/);
     await spool.close();
   });
 
@@ -187,5 +187,69 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter(null, now)).toBeUndefined();
     expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+});
+
+/** A fetch that answers every push with `status` and a body echoing the request's Authorization header. */
+function echoing(statuses: number[]): { fetch: typeof fetch; calls: () => number } {
+  let calls = 0;
+  const fetchImpl = ((_url: unknown, init?: RequestInit) => {
+    const status = statuses[Math.min(calls, statuses.length - 1)] ?? 204;
+    calls++;
+    const auth = new Headers(init?.headers).get('authorization') ?? '';
+    return Promise.resolve(new Response(status === 204 ? null : `bad request; you sent Authorization: ${auth} (${auth.slice(6)})`, { status }));
+  }) as typeof fetch;
+  return { fetch: fetchImpl, calls: () => calls };
+}
+
+describe('LokiShipper: answers about the sink, not the records', () => {
+  const basicAuth = { username: 'tenant-a', password: new Secret('rotated-away-password') };
+
+  it.each([
+    [401, 'Loki rejected the credentials (HTTP 401): check logs.loki.username and logs.loki.password'],
+    [403, 'Loki refused access (HTTP 403): check the credentials and logs.loki.tenant'],
+    [404, 'Loki has no push endpoint at http://loki.invalid/loki/api/v1/push (HTTP 404): check logs.loki.url, to which tunnelwatch appends loki/api/v1/push'],
+  ])('%i is an outage with its cause: retried with backoff, nothing quarantined, reported once and cleared on recovery', async (status, cause) => {
+    const problems: (string | undefined)[] = [];
+    const fake = echoing([status, status, status, 204]);
+    const { spool, shipper, sleeps } = await setup('http://loki.invalid/loki/api/v1/push', { fetch: fake.fetch, basicAuth, onProblem: (p) => problems.push(p) });
+    spool.append([rec('a', 0), rec('a', 1)]);
+    shipper.start();
+    await until(() => shipper.stats.shipped === 2);
+    await shipper.stop(1000);
+    expect(fake.calls()).toBe(4);
+    expect(sleeps.slice(0, 3)).toEqual([375, 750, 1500]); // then idle waits, once the spool is empty
+    expect(shipper.stats.quarantined).toBe(0);
+    expect(problems).toEqual([cause, undefined]);
+    await expect(readFile(join(dir, 'quarantine.jsonl'), 'utf8')).rejects.toThrow(/ENOENT/);
+    await spool.close();
+  });
+
+  it('a rejected record is quarantined with the cause redacted: neither the password nor the Basic credentials', async () => {
+    const fake = echoing([400]);
+    const { spool, shipper } = await setup('http://loki.invalid/loki/api/v1/push', { fetch: fake.fetch, basicAuth });
+    spool.append([rec('a', 0)]);
+    shipper.start();
+    await until(() => shipper.stats.quarantined === 1);
+    await shipper.stop(1000);
+    const text = await readFile(join(dir, 'quarantine.jsonl'), 'utf8');
+    expect(text).toContain('"status":400');
+    expect(text).not.toContain('rotated-away-password');
+    expect(text).not.toContain(Buffer.from('tenant-a:rotated-away-password').toString('base64'));
+    expect(shipper.stats.lastError).not.toContain(Buffer.from('tenant-a:rotated-away-password').toString('base64'));
+    await spool.close();
+  });
+
+  it('the quarantine file is bounded: records beyond its size are dropped and counted', async () => {
+    const fake = echoing([400]);
+    const { spool, shipper } = await setup('http://loki.invalid/loki/api/v1/push', { fetch: fake.fetch, quarantineMaxBytes: 250, batchRecords: 1 });
+    spool.append([rec('a', 0), rec('a', 1), rec('a', 2)]);
+    shipper.start();
+    await until(() => shipper.stats.quarantined + shipper.stats.quarantineDropped === 3);
+    await shipper.stop(1000);
+    expect(shipper.stats.quarantined).toBe(1);
+    expect(shipper.stats.quarantineDropped).toBe(2);
+    expect((await readFile(join(dir, 'quarantine.jsonl'), 'utf8')).length).toBeLessThanOrEqual(250);
+    await spool.close();
   });
 });

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ownRecord } from './helpers/run-observe.js';
 import { cfRay, isGone, poll, runEnv, steadyLoad, trackedProcesses, type FakeLoki, type Rec } from './helpers/run-process.js';
 
 const p = trackedProcesses();
@@ -133,6 +134,23 @@ describe('tunnelwatch run → Loki, end to end', () => {
     expect(next).toBeDefined();
     // The fake stamps each answer; the shipper must not push again within the second it was asked to wait.
     expect((next?.time ?? 0) - (limitedAt?.time ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('a 401 (a rotated password) is an outage with its cause: logged once, nothing quarantined, all delivered after', { timeout: 30_000 }, async () => {
+    const fake = await p.fakeLoki();
+    const spool = p.tempDir('tw-e2e-loki-');
+    const run = p.run(runEnv(spool, fake.base));
+    const { edge } = await run.ports();
+    await run.registered();
+    await fake.post('/script', '401,401,401');
+    expect(statuses502(await steadyLoad(edge, 10, 10))).toBe(true);
+    const outage = await run.until(() => ownRecord(run, 'cannot ship to loki:'), 'the outage record');
+    expect(outage).toMatchObject({ level: 50, sink: 'loki', cause: 'Loki rejected the credentials (HTTP 401): check logs.loki.username and logs.loki.password' });
+    await run.until(() => ownRecord(run, 'loki takes records again'), 'the recovery record');
+    const loki = await lokiHas(fake, 10);
+    expect(loki.rays).toEqual(run.rays());
+    expect(existsSync(join(spool, 'loki-quarantine.jsonl'))).toBe(false);
+    expect(run.records.filter((r) => typeof r.msg === 'string' && r.msg.startsWith('cannot ship to loki:'))).toHaveLength(1);
   });
 
   it('quarantines the one line Loki rejects with a 400 and delivers every other', { timeout: 30_000 }, async () => {

@@ -47,10 +47,14 @@ export async function startLogging(settings: Settings, options: LoggingOptions):
   });
   const { loki, syslog } = settings.logs;
   const sinks: SpoolShipperSink<unknown>[] = [];
-  if (loki !== undefined) sinks.push((await openLokiSink(loki, place('loki'), options.fetch === undefined ? {} : { fetch: options.fetch })));
-  if (syslog !== undefined) sinks.push((await openSyslogSink(syslog, place('syslog'))));
   // The pipeline reports its own failures through the logger that writes into it.
   const self: { logger?: Logger } = {};
+  const onProblem = (problem: string | undefined): void => {
+    if (problem === undefined) self.logger?.info({ sink: 'loki' }, 'loki takes records again; the spooled ones follow');
+    else self.logger?.error({ sink: 'loki', cause: problem }, `cannot ship to loki: ${problem}; records wait in the spool and are retried`);
+  };
+  if (loki !== undefined) sinks.push(await openLokiSink(loki, place('loki'), { onProblem, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) }));
+  if (syslog !== undefined) sinks.push((await openSyslogSink(syslog, place('syslog'))));
   const pipeline = new LogPipeline({
     redactor: new Redactor(secretValues(settings)),
     sinks,

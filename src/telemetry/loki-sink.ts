@@ -27,7 +27,13 @@ export function streamLabels(record: LogRecord, fixed: Readonly<Record<string, s
   return labels;
 }
 
-export async function openLokiSink(loki: LokiSettings, place: SpoolPlace, extra: { readonly fetch?: typeof fetch } = {}): Promise<SpoolShipperSink<LokiRecord>> {
+export interface LokiSinkExtras {
+  readonly fetch?: typeof fetch;
+  /** Loki refuses every push, and why (undefined once it takes them again). */
+  readonly onProblem?: (problem: string | undefined) => void;
+}
+
+export async function openLokiSink(loki: LokiSettings, place: SpoolPlace, extra: LokiSinkExtras = {}): Promise<SpoolShipperSink<LokiRecord>> {
   const spool = await Spool.open<LokiRecord>({ dir: join(place.dir, 'loki'), maxBytes: place.maxBytes, ...(place.onDrop === undefined ? {} : { onDrop: place.onDrop }) });
   const shipper = new LokiShipper({
     spool,
@@ -36,6 +42,7 @@ export async function openLokiSink(loki: LokiSettings, place: SpoolPlace, extra:
     ...(loki.tenant === undefined ? {} : { tenant: loki.tenant }),
     ...(loki.username === undefined || loki.password === undefined ? {} : { basicAuth: { username: loki.username, password: loki.password } }),
     ...(extra.fetch === undefined ? {} : { fetch: extra.fetch }),
+    ...(extra.onProblem === undefined ? {} : { onProblem: extra.onProblem }),
   });
   const fixed = { job: 'tunnelwatch', ...loki.labels };
   // Streams are few (source × level × identity): one labels object per stream, not one per record.

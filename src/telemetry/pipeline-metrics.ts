@@ -12,7 +12,7 @@ import type { SpoolStats } from './spool.js';
 export interface ShippingSource {
   readonly name: string;
   stats(): Promise<SpoolStats>;
-  readonly shipperStats: { readonly shipped: number; readonly retries: number; readonly quarantined?: number };
+  readonly shipperStats: { readonly shipped: number; readonly retries: number; readonly quarantined?: number; readonly quarantineDropped?: number };
 }
 
 export interface PipelineMetricSources {
@@ -72,7 +72,8 @@ export class PipelineMetrics {
   /** Records lost in every sink so far (spool bounds, unreadable spool lines, failed writes, slow stdout). */
   droppedTotal(): number {
     const c = this.#sources.counters;
-    return this.#dropped.series().reduce((n, s) => n + s.value, 0) + c.stdoutDropped + Object.values(c.sinkErrors).reduce((n, v) => n + v, 0);
+    const quarantineFull = this.#sources.sinks.reduce((n, k) => n + (k.shipperStats.quarantineDropped ?? 0), 0);
+    return this.#dropped.series().reduce((n, s) => n + s.value, 0) + c.stdoutDropped + Object.values(c.sinkErrors).reduce((n, v) => n + v, 0) + quarantineFull;
   }
 
   lineRead(stream: 'stdout' | 'stderr', format: string, truncated: boolean): void {
@@ -117,12 +118,13 @@ export class PipelineMetrics {
     );
     counter(
       'log_records_dropped_total',
-      'Records lost for a sink: spool over logs.spoolMaxBytes (overflow), unreadable spool lines (corrupt), a failed spool write (spool_error), stdout too slow (backpressure).',
+      'Records lost for a sink: spool over logs.spoolMaxBytes (overflow), unreadable spool lines (corrupt), a failed spool write (spool_error), stdout too slow (backpressure), rejected by the receiver with its quarantine file full (quarantine_full).',
       ['sink', 'reason'],
       () => [
         ...this.#dropped.series<'sink' | 'reason'>(),
         { labels: { sink: 'stdout', reason: 'backpressure' }, value: s.counters.stdoutDropped },
         ...s.sinks.map((k) => ({ labels: { sink: k.name, reason: 'spool_error' }, value: s.counters.sinkErrors[k.name] ?? 0 })),
+        ...s.sinks.flatMap((k) => (k.shipperStats.quarantineDropped === undefined ? [] : [{ labels: { sink: k.name, reason: 'quarantine_full' }, value: k.shipperStats.quarantineDropped }])),
       ],
     );
     // Spool figures need the spool's lock, so these two read asynchronously on scrape.

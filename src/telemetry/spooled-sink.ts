@@ -7,7 +7,7 @@ import type { Spool, SpoolStats } from './spool.js';
 
 /** What every spool shipper offers (LokiShipper, SyslogShipper). */
 export interface Shipper {
-  readonly stats: { readonly shipped: number; readonly retries: number; readonly quarantined?: number; readonly lagSeconds: number };
+  readonly stats: { readonly shipped: number; readonly retries: number; readonly quarantined?: number; readonly quarantineDropped?: number; readonly lagSeconds: number };
   start(): void;
   wake(): void;
   stop(deadlineMs: number): Promise<void>;
