@@ -21,6 +21,18 @@ describe('settings: sources and precedence', () => {
     expect(result.settings.alerts.rules).toEqual([]);
   });
 
+  it.each([
+    [{ HOME: '/home/sre' }, '/home/sre/.local/state/tunnelwatch/spool'],
+    [{ HOME: '/home/sre', XDG_STATE_HOME: '/srv/state' }, '/srv/state/tunnelwatch/spool'],
+    [{ HOME: '/home/sre', STATE_DIRECTORY: '/var/lib/tunnelwatch:/var/lib/other' }, '/var/lib/tunnelwatch/spool'],
+    [{}, '/var/lib/tunnelwatch/spool'],
+    [{ HOME: '/home/sre', TUNNELWATCH_LOGS_SPOOL_DIR: './spool' }, './spool'],
+  ])('puts the spool where %j says, never relative to the working directory unless asked', (env, dir) => {
+    const result = loadSettings({ env });
+    if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+    expect(result.settings.logs.spoolDir).toBe(dir);
+  });
+
   it('reads a full file', () => {
     const result = loadSettings({ file: { text: fixture('valid-full.yaml'), name: 'valid-full.yaml' }, env: {} });
     if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));

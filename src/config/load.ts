@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostic.js';
 import { Secret } from '../secret.js';
 import { settingsError } from './codes.js';
@@ -36,14 +37,14 @@ export function loadSettings(input: SettingsInput): SettingsResult {
   const parsed = settingsSchema.safeParse(merged.values, { reportInput: true });
   if (!parsed.success) diagnostics.push(...issuesToDiagnostics(settingsSchema, parsed.error.issues, merged.locate));
   if (!parsed.success || diagnostics.length > 0) return { ok: false, diagnostics };
-  const settings = withWellKnownEnv(parsed.data, input.env);
+  const settings = withWellKnownEnv(parsed.data, input.env, merged.locate(['logs', 'spoolDir']) !== undefined);
   const conflicts = crossCheck(settings);
   return conflicts.length > 0 ? { ok: false, diagnostics: conflicts } : { ok: true, settings, diagnostics: [] };
 }
 
 // The variables cloudflared and the Cloudflare SDK already read are honoured too, below TUNNELWATCH_* ones,
 // so an existing deployment's Secret works unchanged.
-function withWellKnownEnv(settings: Settings, env: NodeJS.ProcessEnv): Settings {
+function withWellKnownEnv(settings: Settings, env: NodeJS.ProcessEnv, spoolDirSet: boolean): Settings {
   const { TUNNEL_TOKEN, TUNNEL_TOKEN_FILE, CLOUDFLARE_API_TOKEN, HOSTNAME } = env;
   const cf = settings.cloudflared;
   const hasTunnelCredential = cf.token !== undefined || cf.tokenFile !== undefined;
@@ -56,7 +57,19 @@ function withWellKnownEnv(settings: Settings, env: NodeJS.ProcessEnv): Settings 
       tokenFile: cf.tokenFile ?? (!hasTunnelCredential && !TUNNEL_TOKEN && TUNNEL_TOKEN_FILE ? TUNNEL_TOKEN_FILE : undefined),
     },
     edge: { ...settings.edge, apiToken: settings.edge.apiToken ?? (CLOUDFLARE_API_TOKEN ? new Secret(CLOUDFLARE_API_TOKEN) : undefined) },
+    logs: spoolDirSet ? settings.logs : { ...settings.logs, spoolDir: defaultSpoolDir(env) },
   };
+}
+
+/**
+ * Where records wait when logs.spoolDir is not set: never relative to the working directory (two tunnelwatch
+ * started from one directory would share it). systemd's StateDirectory, then the XDG state directory.
+ */
+export function defaultSpoolDir(env: NodeJS.ProcessEnv): string {
+  const state = env.STATE_DIRECTORY?.split(':')[0];
+  if (state) return join(state, 'spool');
+  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, 'tunnelwatch', 'spool');
+  return env.HOME ? join(env.HOME, '.local', 'state', 'tunnelwatch', 'spool') : '/var/lib/tunnelwatch/spool';
 }
 
 function crossCheck(settings: Settings): Diagnostic[] {

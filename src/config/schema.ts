@@ -168,7 +168,8 @@ const logs = z.strictObject({
   repeats: repeats.prefault({}),
   loki: loki.optional(),
   syslog: syslog.optional(),
-  spoolDir: nonEmpty().prefault('./spool'),
+  /** Unset: $STATE_DIRECTORY/spool, $XDG_STATE_HOME/tunnelwatch/spool or ~/.local/state/tunnelwatch/spool (see defaultSpoolDir). */
+  spoolDir: nonEmpty().prefault('~/.local/state/tunnelwatch/spool'),
   spoolMaxBytes: integer(1024 * 1024, Number.MAX_SAFE_INTEGER).prefault(256 * 1024 * 1024),
 });
 

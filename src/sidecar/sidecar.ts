@@ -22,6 +22,7 @@ import { connectorCommand } from './connector-command.js';
 import { HealthWatch } from './health.js';
 import { sidecarRegistry } from './registry.js';
 import { startLogging, type Logging } from './logging.js';
+import { lockSpoolDir, type SpoolLock } from './spool-lock.js';
 import { clearConnectorPid, recordConnectorPid, stopStaleConnector } from './stale-connector.js';
 import { startSupervision, type Supervision } from './supervision.js';
 
@@ -50,6 +51,7 @@ interface Parts {
   readonly registry: Registry;
   readonly server: FastifyInstance;
   readonly supervision: Supervision;
+  readonly lock: SpoolLock;
 }
 
 export class Sidecar {
@@ -79,9 +81,21 @@ export class Sidecar {
     return this.#p.logging;
   }
 
+  /** Starts every part; refuses (SpoolLockedError) when another tunnelwatch runs on the same spool directory. */
   static async start(o: SidecarOptions): Promise<Sidecar> {
+    mkdirSync(o.settings.logs.spoolDir, { recursive: true });
+    // Taken before anything touches the spool or a stale connector, released on any failure to start.
+    const lock = lockSpoolDir(o.settings.logs.spoolDir);
+    try {
+      return await Sidecar.#startLocked(o, lock);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  static async #startLocked(o: SidecarOptions, lock: SpoolLock): Promise<Sidecar> {
     const { settings } = o;
-    mkdirSync(settings.logs.spoolDir, { recursive: true });
     const labels = initialLabels(settings, o.env);
     const tracing = await startTracing({
       env: o.env,
@@ -151,7 +165,7 @@ export class Sidecar {
     log.info({ binary: settings.cloudflared.binary, metrics: settings.cloudflared.metrics }, 'starting cloudflared');
     supervision.supervisor.start();
     health.start();
-    return new Sidecar({ settings, labels, tracing, logging, health, alerting, registry, server, supervision }, address);
+    return new Sidecar({ settings, labels, tracing, logging, health, alerting, registry, server, supervision, lock }, address);
   }
 
   /** Graceful stop; resolves with the exit code for the process. Idempotent. */
@@ -161,7 +175,7 @@ export class Sidecar {
   }
 
   async #stop(why: string): Promise<number> {
-    const { settings, logging, health, alerting, server, supervision, tracing } = this.#p;
+    const { settings, logging, health, alerting, server, supervision, tracing, lock } = this.#p;
     const log = logging.logger;
     const breaker = supervision.supervisor.state === 'breaker_open';
     log.info({ reason: why }, `stopping (${why}): cloudflared gets ${String(settings.cloudflared.gracePeriod / 1000)}s to drain`);
@@ -174,6 +188,7 @@ export class Sidecar {
     log.info({ exit_code: code, cloudflared_code: exit?.code ?? null, cloudflared_signal: exit?.signal ?? null, killed: exit?.killed ?? false }, 'stopped');
     await logging.stop(SHIP_ON_STOP_MS);
     await tracing.shutdown();
+    lock.release();
     return code;
   }
 }

@@ -1,8 +1,10 @@
-// A pid file beside the spool remembers which cloudflared tunnelwatch started. After tunnelwatch itself was
-// killed (kill -9, OOM) its child lives on until it next writes a line into the dead pipe; the restarted
-// tunnelwatch stops that stale connector first, so the two never fight over the metrics port.
+// A pid file beside the spool remembers which cloudflared tunnelwatch started (pid and start time). After
+// tunnelwatch itself was killed (kill -9, OOM) its child lives on until it next writes a line into the dead pipe;
+// the restarted tunnelwatch, holding the spool directory's lock, stops that stale connector first, so the two
+// never fight over the metrics port. Only the very process recorded is stopped: a recycled pid is left alone.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isSameProcess, processStartTime } from './process-identity.js';
 
 const FILE = 'connector.pid';
 
@@ -11,7 +13,7 @@ export function pidFilePath(dir: string): string {
 }
 
 export function recordConnectorPid(dir: string, pid: number): void {
-  writeFileSync(pidFilePath(dir), `${String(pid)}\n`);
+  writeFileSync(pidFilePath(dir), `${String(pid)} ${processStartTime(pid) ?? ''}\n`);
 }
 
 export function clearConnectorPid(dir: string): void {
@@ -37,18 +39,21 @@ function cmdline(pid: number): string[] | undefined {
 }
 
 /**
- * Stops the connector a previous tunnelwatch left behind, if the pid file names a live process that still
- * looks like it (`tunnel … run` on its command line: a recycled pid of something else is left alone).
- * SIGTERM first; SIGKILL after `graceMs`. Returns the pid it stopped.
+ * Stops the connector a previous tunnelwatch left behind, if the pid file names a process that is provably it:
+ * the same pid and start time, and `tunnel … run` on its command line. SIGTERM first; SIGKILL after `graceMs`.
+ * Returns the pid it stopped.
  */
 export async function stopStaleConnector(dir: string, graceMs: number, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<number | undefined> {
   let pid: number;
+  let startTime: string;
   try {
-    pid = Number.parseInt(readFileSync(pidFilePath(dir), 'utf8'), 10);
+    const [pidText = '', start = ''] = readFileSync(pidFilePath(dir), 'utf8').trim().split(' ');
+    pid = Number.parseInt(pidText, 10);
+    startTime = start;
   } catch {
     return undefined;
   }
-  const argv = Number.isInteger(pid) && pid > 1 && alive(pid) ? cmdline(pid) : undefined;
+  const argv = startTime !== '' && isSameProcess(pid, startTime) ? cmdline(pid) : undefined;
   if (argv === undefined || !argv.includes('tunnel') || argv[argv.length - 1] !== 'run') {
     clearConnectorPid(dir);
     return undefined;
