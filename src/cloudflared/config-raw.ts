@@ -3,6 +3,7 @@
 // octal, `1_000` is an int. JSON text keeps JSON's types. Never throws.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
+import { duplicateKey, nestingTooDeep } from './yaml-bounds.js';
 
 /** yaml.v3's tag of a resolved scalar. */
 export type ScalarTag = 'str' | 'int' | 'float' | 'bool' | 'null' | 'timestamp' | 'binary';
@@ -185,8 +186,10 @@ function looksLikeJson(text: string): boolean {
 export function parseRawDocument(text: string): RawDocument {
   const json = looksLikeJson(text);
   const format = json ? 'json' : 'yaml';
+  const deep = nestingTooDeep(text);
+  if (deep !== undefined) return { format, documents: 1, error: { message: `${deep.message}; a cloudflared config needs a few`, line: deep.line, column: deep.column } };
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: !json, prettyErrors: false, intAsBigInt: true });
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, intAsBigInt: true });
   const list = Array.isArray(docs) ? docs : [];
   const first = list[0];
   if (!first) return { format, documents: 0 };
@@ -195,6 +198,9 @@ export function parseRawDocument(text: string): RawDocument {
     const pos = lines.linePos(problem.pos[0]);
     return { format, documents: list.length, error: { message: problem.message.split('\n')[0] ?? '', line: pos.line, column: pos.col } };
   }
+  // JSON allows repeated keys (the last wins, as in cloudflared); YAML does not.
+  const duplicate = json ? undefined : duplicateKey(first, text);
+  if (duplicate !== undefined) return { format, documents: list.length, error: { message: duplicate.message, line: duplicate.line, column: duplicate.column } };
   try {
     const root = new Builder(first, text, lines, json).build(first.contents, 0);
     return root ? { format, documents: list.length, root } : { format, documents: list.length };

@@ -1,5 +1,6 @@
 import { maskUrlPasswords } from './mask.js';
 import { LineCounter, parseDocument } from 'yaml';
+import { duplicateKey, nestingTooDeep } from '../cloudflared/yaml-bounds.js';
 import type { Diagnostic } from '../diagnostic.js';
 import { closest } from './closest.js';
 import { ENV_PREFIX, LEAF_BY_DOTTED, LEAF_BY_ENV, LEAVES, type Leaf } from './leaves.js';
@@ -20,15 +21,19 @@ export const SETTINGS_FILE_ENV = `${ENV_PREFIX}SETTINGS`;
 /** Parses the YAML settings file. Syntax errors become diagnostics naming line and column. */
 export function fileLayer(text: string, fileName: string): { layer: Layer; diagnostics: Diagnostic[] } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const diagnostics = doc.errors.map((e) => {
-    const pos = lines.linePos(e.pos[0]);
-    return settingsError(
-      'TW_ERR_SETTINGS_SYNTAX',
-      '',
-      `${fileName}:${String(pos.line)}:${String(pos.col)}: ${e.message.split('\n')[0] ?? e.message}`,
-    );
-  });
+  const at = (offset: number, message: string): Diagnostic => {
+    const pos = lines.linePos(offset);
+    return settingsError('TW_ERR_SETTINGS_SYNTAX', '', `${fileName}:${String(pos.line)}:${String(pos.col)}: ${message}`);
+  };
+  const deep = nestingTooDeep(text);
+  if (deep !== undefined) {
+    const message = `${fileName}:${String(deep.line)}:${String(deep.column)}: ${deep.message}; a settings file needs a few`;
+    return { layer: { values: {}, locate: () => undefined }, diagnostics: [settingsError('TW_ERR_SETTINGS_SYNTAX', '', message)] };
+  }
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const diagnostics = doc.errors.map((e) => at(e.pos[0], e.message.split('\n')[0] ?? e.message));
+  const duplicate = diagnostics.length === 0 ? duplicateKey(doc, text) : undefined;
+  if (duplicate !== undefined) diagnostics.push(at(duplicate.offset, duplicate.message));
   const js: unknown = diagnostics.length > 0 ? {} : doc.toJS();
   const values = js === null || js === undefined ? {} : js;
   if (typeof values !== 'object' || Array.isArray(values)) {

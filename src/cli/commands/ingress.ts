@@ -3,7 +3,7 @@ import { matchIngress } from '../../cloudflared/ingress-match.js';
 import { hasErrors } from '../../diagnostic.js';
 import { parseCommandArgs } from '../args.js';
 import { checkConfigFile } from '../cloudflared-config-input.js';
-import { EXIT, write, type Io } from '../io.js';
+import { EXIT, whyUnreadable, write, type Io } from '../io.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 
 const USAGE = `Usage: tunnelwatch ingress match [--config FILE] [--json] URL
@@ -29,7 +29,7 @@ export async function ingressCommand(args: readonly string[], io: Io): Promise<n
     return EXIT.usage;
   }
   if (lookup.kind === 'unreadable') {
-    await write(io.stderr, `tunnelwatch ingress match: cannot read ${lookup.file}; check the path and its permissions\n`);
+    await write(io.stderr, `tunnelwatch ingress match: cannot read the config: ${whyUnreadable(lookup.file)}\n`);
     return EXIT.failed;
   }
   if (!lookup.config || hasErrors(lookup.diagnostics)) {

@@ -1,7 +1,7 @@
 import { hasErrors, type Diagnostic } from '../../diagnostic.js';
 import { parseCommandArgs } from '../args.js';
 import { checkConfigFile } from '../cloudflared-config-input.js';
-import { EXIT, write, type Io } from '../io.js';
+import { EXIT, whyUnreadable, write, type Io } from '../io.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { loadSettingsFor } from '../settings-input.js';
 
@@ -63,7 +63,7 @@ export async function validateCommand(args: readonly string[], io: Io): Promise<
       return EXIT.usage;
     }
     if (lookup.kind === 'unreadable') {
-      await write(io.stderr, `tunnelwatch validate: cannot read ${lookup.file}; check the path and its permissions\n`);
+      await write(io.stderr, `tunnelwatch validate: cannot read the config: ${whyUnreadable(lookup.file)}\n`);
       return EXIT.failed;
     }
     cloudflaredSection = { file: lookup.file, diagnostics: lookup.diagnostics };
