@@ -62,6 +62,8 @@ describe('parseExposition line errors (exact messages)', () => {
     ['up{}', 'unexpected end of line at column 5; expected a sample value'],
     ['up twelve', 'invalid value "twelve" at column 4; expected a number, NaN, +Inf or -Inf'],
     ['up 0x1F', 'invalid value "0x1F" at column 4; expected a number, NaN, +Inf or -Inf'],
+    ['up 1e400', 'value "1e400" at column 4 is beyond the float64 range; write +Inf or -Inf for an infinite value'],
+    ['up -1e400', 'value "-1e400" at column 4 is beyond the float64 range; write +Inf or -Inf for an infinite value'],
     ['up 1 12:00', 'invalid timestamp "12:00" at column 6; expected an integer number of milliseconds'],
     ['up 1 1.5', 'invalid timestamp "1.5" at column 6; expected an integer number of milliseconds'],
     ['up 1 99999999999999999999', 'invalid timestamp "99999999999999999999" at column 6; expected an integer number of milliseconds'],

@@ -45,12 +45,12 @@ describe('RestartPolicy', () => {
     expect(run(steps, options)).toEqual(steps.map((s) => s.expect));
   });
 
-  it('full jitter: the delay is random × the ceiling', () => {
+  it('equal jitter: half the ceiling plus random × the other half, so never an immediate restart', () => {
     const values = [0, 0.5, 0.999];
     const p = new RestartPolicy({ ...base, random: () => values.shift() ?? 0 });
     expect([p.decide(crash, 0, 0), p.decide(crash, 0, 1), p.decide(crash, 0, 2)]).toEqual([
-      { action: 'restart', delayMs: 0, attempt: 1 },
-      { action: 'restart', delayMs: 100, attempt: 2 },
+      { action: 'restart', delayMs: 50, attempt: 1 },
+      { action: 'restart', delayMs: 150, attempt: 2 },
       { action: 'restart', delayMs: 399, attempt: 3 },
     ]);
   });

@@ -60,7 +60,11 @@ export function quoteForMessage(text: string): string {
 
 /** Parses a sample value the way Go's strconv.ParseFloat does for the forms exporters write. */
 export function parseSampleValue(text: string): number | undefined {
-  if (NUMBER.test(text)) return Number(text);
+  // Go's ParseFloat refuses a literal beyond float64 (1e400) with ErrRange, and so does Prometheus.
+  if (NUMBER.test(text)) {
+    const value = Number(text);
+    return Number.isFinite(value) ? value : undefined;
+  }
   switch (text.toLowerCase()) {
     case 'nan':
       return Number.NaN;
@@ -143,7 +147,9 @@ class Lexer {
     const value = parseSampleValue(valueText);
     if (value === undefined) {
       throw new LexError(
-        `invalid value ${quoteForMessage(valueText)} at column ${valueColumn}; expected a number, NaN, +Inf or -Inf`,
+        NUMBER.test(valueText)
+          ? `value ${quoteForMessage(valueText)} at column ${valueColumn} is beyond the float64 range; write +Inf or -Inf for an infinite value`
+          : `invalid value ${quoteForMessage(valueText)} at column ${valueColumn}; expected a number, NaN, +Inf or -Inf`,
       );
     }
     this.skipBlanks();

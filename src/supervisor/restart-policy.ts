@@ -1,4 +1,5 @@
-// When to restart cloudflared after it ended: exponential backoff with full jitter, reset once a child has
+// When to restart cloudflared after it ended: exponential backoff with equal jitter (half the ceiling, plus a
+// random share of the other half: replicas spread out, yet never restart at once in a tight loop), reset once a child has
 // stayed up long enough, and a crash-loop breaker that stops restarting after too many restarts in a window.
 // Pure: the caller passes the time and the random source.
 import type { Settings } from '../config/schema.js';
@@ -91,7 +92,7 @@ export class RestartPolicy {
     this.#failures++;
     this.#restarts.push(now);
     const r = Math.min(Math.max(this.#o.random(), 0), 1);
-    return { action: 'restart', delayMs: Math.floor(r * ceiling), attempt: this.#failures };
+    return { action: 'restart', delayMs: Math.floor(ceiling / 2 + (r * ceiling) / 2), attempt: this.#failures };
   }
 
   /** Closes the breaker and forgets history (an operator's explicit restart). */
