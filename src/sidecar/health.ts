@@ -124,7 +124,9 @@ export class HealthWatch {
   }
 
   observe(o: Observation): void {
-    if (o.kind === 'metrics' && o.ok) this.#metrics = o.metrics;
+    // Re-exported values are current or absent: a failed poll or another process voids the last ones.
+    if (o.kind === 'metrics') this.#metrics = o.ok ? o.metrics : undefined;
+    if (o.kind === 'process') this.#metrics = undefined;
     const before = this.model.snapshot;
     const after = this.model.apply(o);
     if (before.state !== after.state) {
