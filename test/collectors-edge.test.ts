@@ -183,6 +183,18 @@ describe('failures', () => {
   });
 });
 
+describe('answers that break the API\'s shape', () => {
+  it('a tunnel answer with result: null is a failed poll that says so (it used to throw, keeping the previous error)', async () => {
+    server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ success: true, errors: [], messages: [], result: (req.url ?? '').includes('/connections') ? [] : null }));
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/client/v4`;
+    expect(errorOf(await collector(url, manualClock().now).collect())).toMatch(/answered result null, not a tunnel$/);
+  });
+});
+
 describe('budget', () => {
   it('skips a cycle without calling when the budget is short, and stretches its effective interval', async () => {
     const { emulator: api, requests, clock } = await start();
