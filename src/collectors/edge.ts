@@ -159,11 +159,9 @@ class EdgeCollectorImpl implements EdgeCollector {
       const reasons = [tunnel, connections].flatMap((r): unknown[] => (r.status === 'rejected' ? [r.reason] : []));
       return this.#failed(ctx, this.#describeFailure(reasons, ctx.now()));
     }
-    // The SDK's types promise objects and lists; an API (or a proxy) answering `result: null` breaks that promise.
-    const listed: unknown = connections.value;
+    // The SDK's types promise a tunnel object; an API (or a proxy) answering `result: null` breaks that promise.
     const answered: unknown = tunnel.value;
     if (answered === null || typeof answered !== 'object') return this.#failed(ctx, `${CALL_TUNNEL} answered result ${JSON.stringify(answered ?? null)}, not a tunnel`);
-    if (!Array.isArray(listed)) return this.#failed(ctx, `${CALL_CONNECTIONS} answered result ${JSON.stringify(listed ?? null)}, not a list of connectors`);
     const status = tunnel.value.status;
     if (status === undefined || !STATUSES.has(status)) {
       return this.#failed(ctx, `${CALL_TUNNEL} answered an unknown tunnel status ${JSON.stringify(status ?? null)}`);
