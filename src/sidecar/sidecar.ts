@@ -22,6 +22,7 @@ import { connectorCommand } from './connector-command.js';
 import { HealthWatch } from './health.js';
 import { sidecarRegistry } from './registry.js';
 import { startLogging, type Logging } from './logging.js';
+import { ReportThrottle } from '../telemetry/report-throttle.js';
 import { lockSpoolDir, type SpoolLock } from './spool-lock.js';
 import { clearConnectorPid, recordConnectorPid, stopStaleConnector } from './stale-connector.js';
 import { startSupervision, type Supervision } from './supervision.js';
@@ -104,6 +105,7 @@ export class Sidecar {
     });
     // Spool drops can happen while the spools open, before the metrics exist; `late` bridges that.
     const late: { metrics?: PipelineMetrics; supervision?: Supervision } = {};
+    const dropReports = new ReportThrottle(60_000);
     const logging = await startLogging(settings, {
       labels,
       mixin: () => ({ ...traceFields() }),
@@ -114,7 +116,9 @@ export class Sidecar {
       ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
       onSpoolDrop: (sink, count, reason) => {
         late.metrics?.spoolDropped(sink, count, reason);
-        logging.logger.error({ sink, count, reason }, `${sink} spool dropped ${String(count)} records (${reason === 'overflow' ? `over logs.spoolMaxBytes=${String(settings.logs.spoolMaxBytes)}` : 'unreadable after a crash'})`);
+        const total = dropReports.add(`${sink}:${reason}`, count, Date.now());
+        if (total === undefined) return;
+        logging.logger.error({ sink, count: total, reason }, `${sink} spool dropped ${String(total)} records (${reason === 'overflow' ? `over logs.spoolMaxBytes=${String(settings.logs.spoolMaxBytes)}` : 'unreadable after a crash'}); reported at most once a minute, every drop is counted in tunnelwatch_log_records_dropped_total`);
       },
     });
     const log = logging.logger;
