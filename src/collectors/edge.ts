@@ -10,6 +10,7 @@ import type { EdgeConnection, EdgeConnector, EdgeObservation, TunnelStatus } fro
 import { inSpan } from '../telemetry/spans.js';
 import type { ApiBudget } from './api-budget.js';
 import { describeError, type CollectContext, type Collector } from './collector.js';
+import { boundedFetch } from './bounded-fetch.js';
 
 export interface EdgeCollectorOptions {
   readonly apiToken: Secret;
@@ -38,6 +39,8 @@ export interface EdgeCollector extends Collector {
 
 /** Requests per cycle: the tunnel and its connections. */
 export const EDGE_REQUESTS_PER_CYCLE = 2;
+/** Far above a real answer for one tunnel (a few kilobytes, a few hundred connections at most). */
+const MAX_ANSWER_BYTES = 8 << 20;
 /** A Retry-After longer than this is taken as this, so one odd header cannot blind the edge view for long. */
 const MAX_RETRY_AFTER_MS = 3_600_000;
 const STATUSES: ReadonlySet<string> = new Set<TunnelStatus>(['healthy', 'degraded', 'down', 'inactive']);
@@ -148,6 +151,7 @@ class EdgeCollectorImpl implements EdgeCollector {
       maxRetries: 0,
       timeout: this.#timeoutMs,
       logLevel: 'off',
+      fetch: boundedFetch(MAX_ANSWER_BYTES),
     }));
     const options = { signal: ctx.signal, timeout: this.#timeoutMs, maxRetries: 0 };
     const attributes: Attributes = { 'cloudflare.account_id': accountId, 'cloudflare.tunnel_id': tunnelId };

@@ -1,0 +1,28 @@
+// A fetch whose answers are read up to a bound: a real Cloudflare API answer for one tunnel is a few kilobytes,
+// so an answer of hundreds of megabytes (a proxy's error page, a wrong base URL) fails instead of being held
+// in memory whole by the SDK.
+
+/** Wraps `inner` so that an answer body longer than `maxBytes` fails, by its Content-Length or while read. */
+export function boundedFetch(maxBytes: number, inner: typeof fetch = fetch): typeof fetch {
+  const tooLarge = (what: string): Error => new Error(`the API answer is ${what}, more than the ${String(maxBytes)} bytes read at most; check edge.baseUrl`);
+  return async (input, init) => {
+    const res = await inner(input, init);
+    const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+    if (declared > maxBytes) {
+      await res.body?.cancel();
+      throw tooLarge(`${String(declared)} bytes`);
+    }
+    if (res.body === null) return res;
+    let seen = 0;
+    const limited = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen > maxBytes) controller.error(tooLarge('longer'));
+          else controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(limited, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
