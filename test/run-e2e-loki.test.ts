@@ -169,7 +169,9 @@ describe('tunnelwatch run → Loki, end to end', () => {
     await fake.post('/script', '');
 
     const quarantine = join(spool, 'loki-quarantine.jsonl');
-    const entries = await poll(() => (existsSync(quarantine) ? readFileSync(quarantine, 'utf8').trim().split('\n') : undefined), 'the quarantine file');
+    // The file exists a moment before its first line is written: wait for a whole line.
+    const text = (): string => (existsSync(quarantine) ? readFileSync(quarantine, 'utf8') : '');
+    const entries = await poll(() => (text().endsWith('\n') ? text().trim().split('\n') : undefined), 'a line in the quarantine file');
     expect(entries).toHaveLength(1);
     const entry = JSON.parse(entries[0] ?? '{}') as { status: number; record: { line: string; labels: Record<string, string> } };
     expect(entry.status).toBe(400);
