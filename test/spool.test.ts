@@ -82,7 +82,24 @@ describe('Spool', () => {
     const rest = (await s.peek(1000, 1e6)).records.map((r) => r.id);
     const { dropped } = await s.stats();
     expect(rest.at(-1)).toBe(22);
-    expect(rest.length + dropped).toBe(23);
+    // The committed batch was delivered: each record is counted once, as delivered, left or dropped.
+    expect(stale.records).toHaveLength(3);
+    expect(rest.length + dropped + stale.records.length).toBe(23);
+    await s.close();
+  });
+
+  it('counts records pushed out while in flight as dropped only when their batch is never committed', async () => {
+    const s = await Spool.open<{ id: number }>({ dir, maxBytes: 200, segmentBytes: 64 });
+    s.append(ids(3));
+    const failed = await s.peek(3, 1e6);
+    s.append(ids(20, 3));
+    await s.flush();
+    const before = (await s.stats()).dropped;
+    // The delivery failed and the shipper peeks again: the evicted in-flight records are gone, and now counted.
+    const next = await s.peek(1000, 1e6);
+    const { dropped } = await s.stats();
+    expect(dropped - before).toBe(failed.records.length);
+    expect(next.records.length + dropped).toBe(23);
     await s.close();
   });
 

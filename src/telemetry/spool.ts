@@ -41,6 +41,10 @@ export class Spool<T> {
   #buffer: string[] = [];
   #pending = 0;
   #dropped = 0;
+  /** Where the last peeked batch ends: records up to it are in a shipper's hands, being delivered. */
+  #inflightEnd: SpoolPosition | undefined;
+  /** Records of that batch the size bound pushed out: they count as dropped only if it is never committed. */
+  #evictedInFlight = 0;
   #lock: Promise<unknown> = Promise.resolve();
   readonly #o: Required<Omit<SpoolOptions, 'onDrop'>> & Pick<SpoolOptions, 'onDrop'>;
 
@@ -66,6 +70,8 @@ export class Spool<T> {
   peek(maxRecords: number, maxBytes: number): Promise<SpoolBatch<T>> {
     return this.#locked(async () => {
       await this.#flush();
+      // A batch peeked before and never committed (its delivery failed) lost what the bound pushed out of it.
+      this.#settleEvicted();
       const b: SpoolBatch<T> = { records: [], appendedAtMs: [], corrupt: 0, start: { ...this.#pos }, end: { ...this.#pos } };
       let bytes = 0;
       for (const seg of this.#segs) {
@@ -81,6 +87,7 @@ export class Spool<T> {
           bytes += nl + 1 - at;
           at = nl + 1;
           b.end = { segment: seg.seq, offset: from + at };
+          this.#inflightEnd = b.end;
         }
       }
       return b;
@@ -90,7 +97,13 @@ export class Spool<T> {
   /** Marks a peeked batch delivered. A batch already passed (e.g. dropped meanwhile) is a no-op. */
   commit(batch: SpoolBatch<T>): Promise<void> {
     return this.#locked(async () => {
-      if (cmp(batch.end, this.#pos) <= 0) return;
+      if (cmp(batch.end, this.#pos) <= 0) {
+        // Passed by the size bound while it was being delivered: delivered after all, not dropped.
+        if (this.#inflightEnd !== undefined && cmp(batch.end, this.#inflightEnd) === 0) this.#evictedInFlight = 0;
+        this.#inflightEnd = undefined;
+        return;
+      }
+      this.#inflightEnd = undefined;
       const n = cmp(batch.start, this.#pos) === 0 ? batch.records.length + batch.corrupt : await this.#countLines(batch.end);
       this.#pending -= n;
       if (batch.corrupt > 0) this.#countDropped(batch.corrupt, 'corrupt');
@@ -115,6 +128,7 @@ export class Spool<T> {
 
   close(): Promise<void> {
     return this.#locked(async () => {
+      this.#settleEvicted();
       await this.#flush();
       await this.#fh?.close();
       this.#fh = undefined;
@@ -129,6 +143,12 @@ export class Spool<T> {
 
   #pendingBytes(): number {
     return this.#segs.reduce((sum, s) => sum + s.size, 0) - this.#pos.offset;
+  }
+
+  #settleEvicted(): void {
+    if (this.#evictedInFlight > 0) this.#countDropped(this.#evictedInFlight, 'overflow');
+    this.#evictedInFlight = 0;
+    this.#inflightEnd = undefined;
   }
 
   #countDropped(n: number, reason: 'overflow' | 'corrupt'): void {
@@ -220,7 +240,8 @@ export class Spool<T> {
   async #enforceBound(): Promise<void> {
     let excess = this.#pendingBytes() - this.#o.maxBytes;
     if (excess <= 0) return;
-    let dropped = 0;
+    let removed = 0;
+    let inflight = 0;
     const to = { ...this.#pos };
     for (const s of this.#segs) {
       if (s.seq < to.segment || excess <= 0) continue;
@@ -230,13 +251,16 @@ export class Spool<T> {
       for (let nl = buf.indexOf(10); nl >= 0 && excess > 0; nl = buf.indexOf(10, at)) {
         excess -= nl + 1 - at;
         at = nl + 1;
-        dropped++;
+        removed++;
+        if (this.#inflightEnd !== undefined && cmp({ segment: s.seq, offset: from + at }, this.#inflightEnd) <= 0) inflight++;
       }
       to.segment = s.seq;
       to.offset = from + at;
     }
-    this.#pending -= dropped;
-    this.#countDropped(dropped, 'overflow');
+    this.#pending -= removed;
+    // Records a shipper is delivering right now are dropped only if that delivery never commits.
+    this.#evictedInFlight += inflight;
+    this.#countDropped(removed - inflight, 'overflow');
     await this.#advance(to);
   }
 
