@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, type Line } from '../src/supervisor/line-splitter.js';
+import { LineSplitter, TAIL_BYTES, type Line } from '../src/supervisor/line-splitter.js';
 
 function split(chunks: readonly Uint8Array[], maxBytes: number): Line[] {
   const s = new LineSplitter(maxBytes);
@@ -40,27 +40,37 @@ describe('LineSplitter', () => {
     expect(lines).toEqual([{ line: 'é€😀', truncated: false }]);
   });
 
-  it('emits a long line truncated at once, at a character boundary, and skips the rest', () => {
+  it('emits a long line truncated at a character boundary when it ends, with its tail; the middle is skipped', () => {
     const s = new LineSplitter(5);
-    expect(s.push(bytes('abcd€'))).toEqual([{ line: 'abcd', truncated: true }]);
+    expect(s.push(bytes('abcd€'))).toEqual([]);
     expect(s.push(bytes('xxxxxxxxxx'))).toEqual([]);
-    expect(s.push(bytes('yy\nok\n'))).toEqual([{ line: 'ok', truncated: false }]);
+    expect(s.push(bytes('yy\nok\n'))).toEqual([{ line: 'abcd', truncated: true, tail: '€xxxxxxxxxxyy' }, { line: 'ok', truncated: false }]);
     expect(s.end()).toEqual([]);
   });
 
   it('the CR of a CRLF does not count towards the limit', () => {
     expect(split([bytes('abcde\r\nabcdef\r\n')], 5)).toEqual([
       { line: 'abcde', truncated: false },
-      { line: 'abcde', truncated: true },
+      { line: 'abcde', truncated: true, tail: 'f' },
     ]);
   });
 
-  it('never keeps more than maxBytes + 1 bytes of a line', () => {
+  it('keeps only the head and the last TAIL_BYTES of a line of any length', () => {
     const s = new LineSplitter(1024);
     let emitted = 0;
     for (let i = 0; i < 1000; i++) emitted += s.push(Buffer.alloc(4096, 0x61)).length;
-    expect(emitted).toBe(1);
-    expect(s.push(bytes('\n'))).toEqual([]);
+    s.push(bytes('END'));
+    expect(emitted).toBe(0);
+    const [line] = s.push(bytes('\n'));
+    expect(line?.line).toHaveLength(1024);
+    expect(line?.tail).toHaveLength(TAIL_BYTES);
+    expect(line?.tail?.endsWith('aEND')).toBe(true);
+  });
+
+  it('ends a cut line at the end of the stream too', () => {
+    const s = new LineSplitter(3);
+    s.push(bytes('abcdef'));
+    expect(s.end()).toEqual([{ line: 'abc', truncated: true, tail: 'def' }]);
   });
 
   it('rejects a bad limit', () => {

@@ -3,6 +3,7 @@
 // long" restart driven by the same connection reducer the health model uses.
 import type { LogEvent } from '../cloudflared/log-event.js';
 import { errorText } from '../cloudflared/last-error.js';
+import { salvageCutJson } from '../cloudflared/log-cut.js';
 import { parseLogLine } from '../cloudflared/log-line.js';
 import { repeatKey } from '../cloudflared/repeat-key.js';
 import type { Settings } from '../config/schema.js';
@@ -83,9 +84,11 @@ export function startSupervision(o: SupervisionOptions): Supervision {
         })
       : undefined;
 
-  supervisor.on('line', ({ stream, line, truncated, pid }) => {
+  supervisor.on('line', ({ stream, line, truncated, tail, pid }) => {
     const at = now();
-    const event = parseLogLine(line);
+    // A cut line is read from what its head and tail still say; `raw` keeps the head as it came.
+    const salvaged = truncated && tail !== undefined ? salvageCutJson(line, tail) : undefined;
+    const event = parseLogLine(salvaged ?? line);
     o.metrics.lineRead(stream, event.format, truncated);
     if (event.type === 'metrics_server') metricsAddress = event.address;
     lastError = errorText(event) ?? lastError;

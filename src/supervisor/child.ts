@@ -4,12 +4,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { Command } from './command.js';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter, type Line } from './line-splitter.js';
 
 export interface ChildLine {
   readonly stream: 'stdout' | 'stderr';
   readonly line: string;
   readonly truncated: boolean;
+  /** Of a truncated line, its last bytes (see LineSplitter). */
+  readonly tail?: string;
 }
 
 export interface ChildExit {
@@ -118,8 +120,8 @@ export class Child {
 
 function read(stream: Readable, name: ChildLine['stream'], options: ChildOptions): Promise<void> {
   const splitter = new LineSplitter(options.maxLineBytes);
-  const deliver = (lines: readonly { line: string; truncated: boolean }[]): void => {
-    for (const l of lines) options.onLine({ stream: name, line: l.line, truncated: l.truncated });
+  const deliver = (lines: readonly Line[]): void => {
+    for (const l of lines) options.onLine({ stream: name, line: l.line, truncated: l.truncated, ...(l.tail === undefined ? {} : { tail: l.tail }) });
   };
   return new Promise((resolve) => {
     // A 'data' listener keeps the pipe flowing; lines are handed over synchronously, never queued here.
