@@ -78,6 +78,7 @@ type registry struct {
 	localConfig map[string]json.RawMessage // tunnel id -> what cloudflared reported (UpdateLocalConfiguration)
 	api         *apiClient
 	next        int
+	unregisters sync.WaitGroup // API calls of closed connections, which closeAll waits for
 }
 
 func newRegistry(api *apiClient) *registry {
@@ -108,6 +109,9 @@ func (r *registry) closed(c *conn) {
 	delete(r.conns, c.ID)
 	lost := held && c.Registered && !c.Unregistered
 	tunnel, connector := c.TunnelID, c.ConnectorID
+	if lost {
+		r.unregisters.Add(1)
+	}
 	r.mu.Unlock()
 	if !held {
 		return
@@ -115,6 +119,7 @@ func (r *registry) closed(c *conn) {
 	log.Printf("%s connection %s closed (registered=%t unregistered=%t)", c.Protocol, c.ID, c.Registered, c.Unregistered)
 	if lost {
 		r.api.unregister(tunnel, connector, c.ID.String(), true)
+		r.unregisters.Done()
 	}
 }
 
@@ -188,7 +193,14 @@ func (s *registrationServer) RegisterConnection(ctx context.Context, auth pogs.T
 	r.mu.Lock()
 	c.Registered, c.ConnIndex, c.TunnelID, c.AccountTag, c.ConnectorID = true, int(connIndex), tunnelID.String(), auth.AccountTag, connectorID
 	c.Version, c.Arch, c.Features, c.RemotelyManaged = options.Client.Version, options.Client.Arch, options.Client.Features, managed
+	_, held := r.conns[c.ID]
 	r.mu.Unlock()
+	if !held || ctx.Err() != nil {
+		// cloudflared gave up waiting (its registration timeout) and the connection is gone: the API accepted a
+		// registration nobody holds, and would refuse the slot's next one as a duplicate.
+		r.api.unregister(tunnelID.String(), connectorID, c.ID.String(), true)
+		return nil, errors.New("connection closed during registration")
+	}
 	log.Printf("registered connIndex %d of tunnel %s (connector %s, cloudflared %s) as %s at %s", connIndex, tunnelID, connectorID, options.Client.Version, c.ID, c.Colo)
 	if managed {
 		// cloudflared takes configuration only once the registration answer is in.
@@ -318,8 +330,8 @@ func (r *registry) tunnels() []string {
 	return out
 }
 
-// closeAll drops every connection as an edge going away does, and tells the API before the process exits (the
-// per-connection goroutines that would otherwise do it may not get to run).
+// closeAll drops every connection as an edge going away does, and returns once the API has been told of each
+// (the process exits right after, and the API must not keep listing connections this edge no longer holds).
 func (r *registry) closeAll() {
 	r.mu.Lock()
 	var all []*conn
@@ -331,4 +343,5 @@ func (r *registry) closeAll() {
 		c.tr.closeAbruptly()
 		r.closed(c)
 	}
+	r.unregisters.Wait()
 }

@@ -57,7 +57,7 @@ describe.each(['quic', 'http2'] as const)('connections of the real cloudflared o
     });
     // cloudflared read --cacert once at start: the restarted edge must be trusted with the CA it kept.
     await healthy(run).catch((e: unknown) => {
-      throw new Error(`${String(e)}\ncloudflared's last lines:\n${tail(run)}`, { cause: e });
+      throw new Error(`${String(e)}\ncloudflared's last lines:\n${tail(run)}\nthe edge's last lines:\n${world.edge.log.slice(-4000)}`, { cause: e });
     });
     const after = await world.edge.registered(4);
     expect(after.some((c) => before.has(c.id))).toBe(false);
