@@ -43,7 +43,7 @@ export const NORMALIZATION = [
   '`in zone X` → `in zone <zone>`; Go versions (go1.x.y) → <go>; absolute file paths → <path>',
   '`Settings: map[k:v ...]` → the sorted flag names only',
   'lines of the pre-check table (starting with `+` or `|`) → one kind `<pre-check table line>`; runs of blanks → one space',
-  'in --output json runs, a line that is not JSON but holds JSON keys (pieces of lines written over each other) → `<torn JSON line>`',
+  'in --output json runs, a line that is not JSON but holds JSON keys or starts like an event (pieces of lines written over each other) → `<torn JSON line>`',
 ] as const;
 
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
@@ -77,8 +77,9 @@ export function normalizeMessage(message: string): string {
 /** The kind of a line: the parser's event type and the normalized message (`other` lines are told apart by text). */
 export function kindOf(e: LogEvent, format: 'console' | 'json'): string {
   const shape = e.format === format ? '' : `(${e.format}) `;
-  // Pieces of JSON lines that were written over each other (cloudflared's JSON writer is not atomic).
-  if (format === 'json' && e.format === 'plain' && /"(?:level|message|time)":/.test(e.message)) return `${shape}other: <torn JSON line>`;
+  // Pieces of JSON lines written over each other (cloudflared's JSON writer is not atomic): they hold JSON keys,
+  // or start like an event and do not parse.
+  if (format === 'json' && e.format === 'plain' && (/"(?:level|message|time)":/.test(e.message) || e.message.startsWith('{"'))) return `${shape}other: <torn JSON line>`;
   return `${shape}${e.type}: ${normalizeMessage(e.message)}`;
 }
 
