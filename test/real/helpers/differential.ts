@@ -78,8 +78,8 @@ export function normalizeMessage(message: string): string {
 export function kindOf(e: LogEvent, format: 'console' | 'json'): string {
   const shape = e.format === format ? '' : `(${e.format}) `;
   // Pieces of JSON lines written over each other (cloudflared's JSON writer is not atomic): they hold JSON keys,
-  // or start like an event and do not parse.
-  if (format === 'json' && e.format === 'plain' && (/"(?:level|message|time)":/.test(e.message) || e.message.startsWith('{"'))) return `${shape}other: <torn JSON line>`;
+  // or start or end like an event (a lone `}` too) and do not parse.
+  if (format === 'json' && e.format === 'plain' && (/"\w+":/.test(e.message) || /^\s*\{|\}\s*$/.test(e.message))) return `${shape}other: <torn JSON line>`;
   return `${shape}${e.type}: ${normalizeMessage(e.message)}`;
 }
 
