@@ -68,7 +68,8 @@ export function startSupervision(o: SupervisionOptions): Supervision {
     collapsed: () => { o.metrics.lineCollapsed(); },
     now,
   });
-  const why = (reason: RestartReason): string => `${describeReason(reason)}${lastError === undefined ? '' : `; its last error: ${lastError}`}`;
+  const lastWords = (): string => (lastError === undefined ? '' : `; its last error: ${lastError}`);
+  const why = (reason: RestartReason): string => `${describeReason(reason)}${lastWords()}`;
   const process = (phase: ProcessObservation['phase'], extra: { pid?: number; lastExit?: string } = {}): void => {
     o.onProcess?.({ kind: 'process', at: now(), phase, ...extra });
   };
@@ -109,7 +110,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
     records.flush();
     const how = reason === undefined ? `code ${String(code)}${signal === null ? '' : `, signal ${signal}`}` : describeReason(reason);
     const fields = { pid, code, signal, killed, up_ms: Math.round(durationMs), reason: reason?.kind, ...(reason === undefined || lastError === undefined ? {} : { last_error: lastError }) };
-    const said = reason === undefined || lastError === undefined ? '' : `; its last error: ${lastError}`;
+    const said = reason === undefined ? '' : lastWords();
     log[reason === undefined ? 'info' : 'warn'](fields, `cloudflared exited (${how}) after ${(durationMs / 1000).toFixed(1)}s${said}`);
   });
   supervisor.on('restarting', ({ reason, delayMs, attempt }) => {
