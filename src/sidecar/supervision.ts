@@ -5,6 +5,7 @@ import type { LogEvent } from '../cloudflared/log-event.js';
 import { errorText } from '../cloudflared/last-error.js';
 import { salvageCutJson } from '../cloudflared/log-cut.js';
 import { parseLogLine } from '../cloudflared/log-line.js';
+import { JsonMender } from '../cloudflared/log-mend.js';
 import { repeatKey } from '../cloudflared/repeat-key.js';
 import type { Settings } from '../config/schema.js';
 import { applyEvent, initialConnections, slotsUp, type ConnectionsState } from '../state/connections.js';
@@ -85,27 +86,51 @@ export function startSupervision(o: SupervisionOptions): Supervision {
         })
       : undefined;
 
-  supervisor.on('line', ({ stream, line, truncated, tail, pid }) => {
-    const at = now();
-    // A cut line is read from what its head and tail still say; `raw` keeps the head as it came.
-    const salvaged = truncated && tail !== undefined ? salvageCutJson(line, tail) : undefined;
-    const event = parseLogLine(salvaged ?? line);
-    o.metrics.lineRead(stream, event.format, truncated);
+  /** One event of cloudflared's: logged (`raw` is the text it came from), counted, and fed to the models. */
+  const take = (event: LogEvent, raw: string, meta: { stream: 'stdout' | 'stderr'; pid?: number; truncated: boolean; mended: boolean }, at: number): void => {
+    o.metrics.lineParsed(event.format, meta.mended);
     if (event.type === 'metrics_server') metricsAddress = event.address;
     lastError = errorText(event) ?? lastError;
     learnLabels(o.labels, event);
-    if (event.format !== 'empty') records.write(connectorRecord(event, line, { stream, time: at, ...(pid === undefined ? {} : { pid }), truncated }, o.labels), repeatKey(event), at);
+    const { stream, pid, truncated } = meta;
+    if (event.format !== 'empty') records.write(connectorRecord(event, raw, { stream, time: at, ...(pid === undefined ? {} : { pid }), truncated }, o.labels), repeatKey(event), at);
     connections = applyEvent(connections, event).state;
     watch?.update(slotsUp(connections).length);
     o.onEvent?.(event, at);
+  };
+  /** Torn JSON lines are put back together per output stream of the running process (see log-mend.ts). */
+  let menders = { stdout: new JsonMender(), stderr: new JsonMender() };
+  const flushMenders = (pid: number | undefined): void => {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      for (const text of menders[stream].flush()) take(parseLogLine(text), text, { stream, ...(pid === undefined ? {} : { pid }), truncated: false, mended: true }, now());
+    }
+  };
+
+  supervisor.on('line', ({ stream, line, truncated, tail, pid }) => {
+    const at = now();
+    o.metrics.lineRead(stream, truncated);
+    const meta = { stream, ...(pid === undefined ? {} : { pid }), truncated, mended: false };
+    // A cut line is read from what its head and tail still say; `raw` keeps the head as it came.
+    const salvaged = truncated && tail !== undefined ? salvageCutJson(line, tail) : undefined;
+    const event = parseLogLine(salvaged ?? line);
+    const mender = menders[stream];
+    const mended = truncated || (event.format === 'json' && !mender.pending) ? undefined : mender.mend(line);
+    if (mended === undefined) {
+      take(event, line, meta, at);
+      return;
+    }
+    for (const text of mended.events) take(parseLogLine(text), text, { ...meta, mended: true }, at);
+    for (const text of mended.orphans) take(parseLogLine(text), text, meta, at);
   });
   supervisor.on('started', ({ pid, run }) => {
     lastError = undefined;
+    menders = { stdout: new JsonMender(), stderr: new JsonMender() };
     log.info({ pid, run }, `cloudflared started (pid ${String(pid)}, run ${String(run)})`);
     watch?.update(0);
     process('running', { pid });
   });
   supervisor.on('exited', ({ code, signal, killed, durationMs, reason, pid }) => {
+    flushMenders(pid);
     watch?.stop();
     records.flush();
     const how = reason === undefined ? `code ${String(code)}${signal === null ? '' : `, signal ${signal}`}` : describeReason(reason);

@@ -51,6 +51,7 @@ export class PipelineMetrics {
   readonly #dropped = new Tally();
   #truncated = 0;
   #collapsed = 0;
+  #mended = 0;
   readonly #sources: PipelineMetricSources;
 
   constructor(sources: PipelineMetricSources) {
@@ -76,10 +77,15 @@ export class PipelineMetrics {
     return this.#dropped.series().reduce((n, s) => n + s.value, 0) + c.stdoutDropped + Object.values(c.sinkErrors).reduce((n, v) => n + v, 0) + quarantineFull;
   }
 
-  lineRead(stream: 'stdout' | 'stderr', format: string, truncated: boolean): void {
+  lineRead(stream: 'stdout' | 'stderr', truncated: boolean): void {
     this.#lines.add({ stream });
-    this.#parsed.add({ format });
     if (truncated) this.#truncated++;
+  }
+
+  /** One event parsed from a line (or from pieces of torn lines put back together: `mended`). */
+  lineParsed(format: string, mended: boolean): void {
+    this.#parsed.add({ format });
+    if (mended) this.#mended++;
   }
 
   /** A cloudflared line repeated within logs.repeats.window: counted in a summary record instead of shipped. */
@@ -102,6 +108,7 @@ export class PipelineMetrics {
     counter('log_lines_read_total', 'Lines read from cloudflared, by output stream.', ['stream'], () => this.#lines.series());
     counter('log_lines_parsed_total', 'cloudflared lines parsed, by the format recognised (json, console, plain, empty).', ['format'], () => this.#parsed.series());
     counter('log_lines_collapsed_total', 'cloudflared lines not shipped on their own because they repeated within logs.repeats.window; each is counted in a summary record (repeated=N).', [], () => single(this.#collapsed));
+    counter('log_lines_mended_total', 'cloudflared JSON events put back together from lines that concurrent writes tore apart (its --output json writer is not atomic).', [], () => single(this.#mended));
     counter('log_lines_truncated_total', 'cloudflared lines cut at supervisor.maxLineBytes.', [], () => single(this.#truncated));
     counter('log_records_total', 'Records that entered the log pipeline, by source (cloudflared, tunnelwatch).', ['source'], () =>
       (['cloudflared', 'tunnelwatch'] as const).map((source) => ({ labels: { source }, value: s.counters.bySource[source] })),
