@@ -1,6 +1,6 @@
 // Throughput of parseExposition on a large generated exposition (about 5 MB), printed as samples/s and MB/s.
 // Run: npm run build && node dist/bench/exposition.bench.js
-import { parseExposition } from '../src/cloudflared/exposition.js';
+import { parseExposition } from '../src/cloudflared/metrics/exposition.js';
 
 function generate(targetBytes: number): string {
   const lines: string[] = [];

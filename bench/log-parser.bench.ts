@@ -1,6 +1,6 @@
 // Throughput of parseLogLine against a bare JSON.parse loop, on a realistic cloudflared log corpus.
 // Prints figures; not a test. Run: npm run build && node dist/bench/log-parser.bench.js
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 
 type Value = string | number | boolean;
 

@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { Child } from '../src/supervisor/child.js';
-import { LogPipeline } from '../src/telemetry/log-pipeline.js';
-import { connectorRecord, learnLabels, type RecordLabels } from '../src/telemetry/log-record.js';
-import { openLokiSink } from '../src/telemetry/loki-sink.js';
-import { Redactor } from '../src/telemetry/redact.js';
+import { LogPipeline } from '../src/telemetry/logs/log-pipeline.js';
+import { connectorRecord, learnLabels, type RecordLabels } from '../src/telemetry/logs/log-record.js';
+import { openLokiSink } from '../src/telemetry/sinks/loki-sink.js';
+import { Redactor } from '../src/telemetry/logs/redact.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 100_000);
 const SECRETS = ['apiTok3nQv8ZpLm2XwR7tN4bY', 'lokiPw9Hc4Jd7Ks2Ln5Mq8'];

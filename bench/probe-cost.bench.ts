@@ -13,16 +13,17 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alertMetrics } from '../src/alerts/metrics.js';
 import { effectiveRules } from '../src/alerts/overrides.js';
-import { readConnectorMetrics, type ConnectorMetrics } from '../src/cloudflared/connector-metrics.js';
-import { parseExposition } from '../src/cloudflared/exposition.js';
+import { readConnectorMetrics, type ConnectorMetrics } from '../src/cloudflared/metrics/connector-metrics.js';
+import { parseExposition } from '../src/cloudflared/metrics/exposition.js';
 import type { CollectorStats } from '../src/collectors/runner.js';
 import { runBounded } from '../src/probers/pool.js';
-import { proberFor, type ProbeResult, type ProbeTarget } from '../src/probers/prober.js';
+import { proberFor, type ProbeResult, type ProbeTarget } from '../src/probers/index.js';
 import { deriveTargets } from '../src/probers/targets.js';
 import { sidecarRegistry } from '../src/sidecar/registry.js';
 import type { HealthSnapshot, OriginView } from '../src/state/snapshot.js';
-import { PipelineMetrics } from '../src/telemetry/pipeline-metrics.js';
+import { PipelineMetrics } from '../src/telemetry/metrics/pipeline-metrics.js';
 import { clockTicks, closeHttp, cpuTicks, httpRequest, mean, percentile, rssBytes, ROOT, sleep, startOriginFarm, terminate } from './support.js';
+import { RESTART_REASONS } from '../src/supervisor/restart-policy.js';
 
 const ORIGINS = Number(process.env.BENCH_ORIGINS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -144,6 +145,7 @@ async function renderTimes(targets: readonly ProbeTarget[], results: ReadonlyMap
     sinks: [],
     connectorUp: () => true,
     breakerOpen: () => false,
+    restartReasons: RESTART_REASONS,
   });
   const registry = sidecarRegistry(
     { snapshot, connectorMetrics: fixtureConnectorMetrics(), runner: { stats }, origins: { results }, edge: undefined, edgeReach: undefined, configFindings: undefined },

@@ -1,6 +1,6 @@
 // Regenerates docs/errors.md from the code catalogue and docs/metrics.md from the registry (npm run docs).
 import { writeFileSync } from 'node:fs';
-import { renderErrorDocs } from '../src/codes.js';
+import { renderErrorDocs } from '../src/cli/codes.js';
 import { renderFullMetricsDoc } from '../src/sidecar/registry.js';
 
 writeFileSync(new URL('../docs/errors.md', import.meta.url), renderErrorDocs());

@@ -7,7 +7,7 @@ import { cronExpression, every, type Schedule } from '../src/alerts/scheduler.js
 import { settingsSchema } from '../src/config/schema.js';
 import { buildServer } from '../src/server/app.js';
 import { renderStatusPage } from '../src/server/page-render.js';
-import { buildRegistry } from '../src/telemetry/registry.js';
+import { buildRegistry } from '../src/telemetry/metrics/registry.js';
 import { NOW } from './helpers/health-snapshots.js';
 import { calmInputs, downInputs } from './helpers/alert-inputs.js';
 

@@ -7,8 +7,8 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { summarise } from '../src/analysis/summary.js';
 import type { LogSummary } from '../src/analysis/summary.js';
-import type { LogEvent } from '../src/cloudflared/log-event.js';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import type { LogEvent } from '../src/cloudflared/log/event.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 
 const DIR = join(import.meta.dirname, 'fixtures', 'wild');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogSummary } from '../src/analysis/summary.js';
 import { summarise } from '../src/analysis/summary.js';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { runBin, runCli } from './helpers/cli.js';
 
 const INCIDENT = 'examples/logs/cloudflared-incident.log';

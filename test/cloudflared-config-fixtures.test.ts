@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkCloudflaredConfig } from '../src/cloudflared/check-config.js';
-import { INGRESS_CODES } from '../src/cloudflared/ingress-codes.js';
+import { checkCloudflaredConfig } from '../src/cloudflared/config/check.js';
+import { INGRESS_CODES } from '../src/cloudflared/config/ingress-codes.js';
 
 const DIR = new URL('./fixtures/cloudflared-config/', import.meta.url);
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUJ\n-----END CERTIFICATE-----\n';

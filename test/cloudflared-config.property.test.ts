@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { checkCloudflaredConfig } from '../src/cloudflared/check-config.js';
-import { parseCloudflaredConfig } from '../src/cloudflared/config-file.js';
+import { checkCloudflaredConfig } from '../src/cloudflared/config/check.js';
+import { parseCloudflaredConfig } from '../src/cloudflared/config/file.js';
 import {
   CONFIG_FLAGS,
   IP_RULE_SCHEMA,
@@ -10,10 +10,10 @@ import {
   ORIGIN_REQUEST_SCHEMA,
   RULE_SCHEMA,
   WARP_ROUTING_SCHEMA,
-} from '../src/cloudflared/config-schema.js';
-import { INGRESS_CODES } from '../src/cloudflared/ingress-codes.js';
-import { matchIngress } from '../src/cloudflared/ingress-match.js';
-import type { Diagnostic } from '../src/diagnostic.js';
+} from '../src/cloudflared/config/schema.js';
+import { INGRESS_CODES } from '../src/cloudflared/config/ingress-codes.js';
+import { matchIngress } from '../src/cloudflared/config/ingress-match.js';
+import type { Diagnostic } from '../src/base/diagnostic.js';
 
 const CODES = new Set<string>(INGRESS_CODES.map((c) => c.code));
 const RUNS = { numRuns: 400, seed: 424242 } as const;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type CloudflaredConfig, parseCloudflaredConfig } from '../src/cloudflared/config-file.js';
-import { Secret } from '../src/secret.js';
+import { type CloudflaredConfig, parseCloudflaredConfig } from '../src/cloudflared/config/file.js';
+import { Secret } from '../src/base/secret.js';
 
 const DIR = new URL('./fixtures/cloudflared-config/', import.meta.url);
 

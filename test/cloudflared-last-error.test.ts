@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { errorText } from '../src/cloudflared/last-error.js';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import { errorText } from '../src/cloudflared/log/last-error.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 
 const BIND = 'failed to bind to address (127.0.0.1:20241): listen tcp 127.0.0.1:20241: bind: address already in use';
 

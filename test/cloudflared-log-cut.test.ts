@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { salvageCutJson } from '../src/cloudflared/log-cut.js';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import { salvageCutJson } from '../src/cloudflared/log/cut.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { LineSplitter } from '../src/supervisor/line-splitter.js';
 
 // cloudflared's JSON writer sorts keys: a 5 MB error puts level and message far after the cut.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JsonMender, splitPieces } from '../src/cloudflared/log-mend.js';
+import { JsonMender, splitPieces } from '../src/cloudflared/log/mend.js';
 
 /** How cloudflared's jsoniter encoder writes one event: `{"k":v`, `,"k":v` per further key (sorted), then `}\n`. */
 function writes(event: Record<string, unknown>): string[] {

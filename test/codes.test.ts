@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CODE_CATALOGUE, renderErrorDocs } from '../src/codes.js';
-import { VERSION } from '../src/version.js';
+import { CODE_CATALOGUE, renderErrorDocs } from '../src/cli/codes.js';
+import { VERSION } from '../src/base/version.js';
 
 describe('code catalogue', () => {
   it('is what docs/errors.md lists (run `npm run docs` after changing a code)', () => {

@@ -9,7 +9,7 @@ import { edgeCollector, retryAfterMs, type EdgeCollectorOptions } from '../src/c
 import { CollectorRunner } from '../src/collectors/runner.js';
 import { startApiEmulator, type ApiEmulator } from '../src/emulator/api/main.js';
 import type { RequestRecord } from '../src/emulator/api/server.js';
-import { Secret } from '../src/secret.js';
+import { Secret } from '../src/base/secret.js';
 import type { EdgeObservation, Observation } from '../src/state/observations.js';
 import { ACCOUNT, CONNECTOR_A, CONNECTOR_B, TOKEN, TUNNEL, connector, manualClock, seed } from './emulator-api-helpers.js';
 import { recordSpans } from './helpers/recorded-spans.js';

@@ -200,7 +200,7 @@ describe('stop and runOnce', () => {
 
 describe('spans', () => {
   it('wraps each run in "collect <name>" with the collector attribute, nesting the collector\'s own spans', async () => {
-    const { inSpan } = await import('../src/telemetry/spans.js');
+    const { inSpan } = await import('../src/telemetry/tracing/spans.js');
     const traced = fake('traced', 1000, (ctx) => inSpan('GET /ready', {}, () => Promise.resolve([tick(ctx.now())])));
     start([traced.collector]);
     await vi.advanceTimersByTimeAsync(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readConnectorMetrics } from '../src/cloudflared/connector-metrics.js';
-import { parseExposition } from '../src/cloudflared/exposition.js';
+import { readConnectorMetrics } from '../src/cloudflared/metrics/connector-metrics.js';
+import { parseExposition } from '../src/cloudflared/metrics/exposition.js';
 import { UPDATE_GOLDEN, readGolden, readProm, toGoldenValue, writeGolden } from './fixtures/metrics/golden.js';
 
 const CLOUDFLARED_CASES = [

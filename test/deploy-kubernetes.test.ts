@@ -4,7 +4,7 @@ import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { IConfigMap, IContainer, IProbe, IService } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
-import { checkCloudflaredConfig } from '../src/cloudflared/check-config.js';
+import { checkCloudflaredConfig } from '../src/cloudflared/config/check.js';
 import { loadSettings } from '../src/config/load.js';
 import type { Settings } from '../src/config/schema.js';
 import {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../src/config/load.js';
-import { parseGoDuration } from '../src/cloudflared/go-duration.js';
+import { parseGoDuration } from '../src/go/duration.js';
 import { ROOT } from './helpers/cli.js';
 
 const UNIT_PATH = join(ROOT, 'deploy', 'systemd', 'tunnelwatch.service');

@@ -3,7 +3,7 @@
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { runEmulatedCloudflared } from '../src/emulator/cloudflared/main.js';
 import { parseCommandLine } from '../src/emulator/cloudflared/args.js';
 import { Settings } from '../src/emulator/cloudflared/settings.js';

@@ -2,9 +2,9 @@
 // and /ready and /metrics move accordingly. Faults are applied through the control endpoint or a scenario.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readConnectorMetrics } from '../src/cloudflared/connector-metrics.js';
-import { parseExposition } from '../src/cloudflared/exposition.js';
-import type { LogEvent } from '../src/cloudflared/log-event.js';
+import { readConnectorMetrics } from '../src/cloudflared/metrics/connector-metrics.js';
+import { parseExposition } from '../src/cloudflared/metrics/exposition.js';
+import type { LogEvent } from '../src/cloudflared/log/event.js';
 import { Emulated, registeredOn, trackedEmulators } from './emulator-cloudflared-harness.js';
 
 const start = trackedEmulators();

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect } from 'vitest';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
-import type { LogEvent } from '../src/cloudflared/log-event.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
+import type { LogEvent } from '../src/cloudflared/log/event.js';
 import { encodeTunnelToken } from '../src/cloudflared/token.js';
 
 export const EMULATOR_BIN = fileURLToPath(new URL('../bin/cloudflared-emulator', import.meta.url));

@@ -2,8 +2,8 @@
 // and sequences), and whatever it writes parses back to the same event.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FieldValue } from '../src/cloudflared/log-event.js';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import type { FieldValue } from '../src/cloudflared/log/event.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 import {
   consoleNeedsQuote,
   formatConsoleJson,
@@ -12,7 +12,7 @@ import {
   rfc3339Seconds,
   type LogWriteEvent,
   type WriteLevel,
-} from '../src/cloudflared/log-writer.js';
+} from '../src/cloudflared/log/writer.js';
 
 const T = Date.parse('2026-08-20T10:00:01.750Z');
 const ev = (level: WriteLevel, message: string, fields: [string, FieldValue][] = []): LogWriteEvent => ({ level, time: T, message, fields });

@@ -1,10 +1,10 @@
 // The metrics server's routes answer with cloudflared's exact bodies, status codes and content types, and
 // /metrics is written the way client_golang writes it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCloudflaredConfig } from '../src/cloudflared/config-file.js';
-import { readConnectorMetrics } from '../src/cloudflared/connector-metrics.js';
-import { parseExposition } from '../src/cloudflared/exposition.js';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import { parseCloudflaredConfig } from '../src/cloudflared/config/file.js';
+import { readConnectorMetrics } from '../src/cloudflared/metrics/connector-metrics.js';
+import { parseExposition } from '../src/cloudflared/metrics/exposition.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { BackoffHandler } from '../src/emulator/cloudflared/backoff.js';
 import { Random } from '../src/emulator/cloudflared/clock.js';
 import { goFloat, writeExposition } from '../src/emulator/cloudflared/exposition-writer.js';
@@ -13,7 +13,7 @@ import { EmulatorLogger } from '../src/emulator/cloudflared/logger.js';
 import { CloudflaredMetrics } from '../src/emulator/cloudflared/metrics.js';
 import { METRICS_CONTENT_TYPE, serveMetricsRoutes, type TunnelStateView } from '../src/emulator/cloudflared/metrics-server.js';
 import { Orchestrator, defaultRules } from '../src/emulator/cloudflared/orchestrator.js';
-import { DEFAULT_ORIGIN_REQUEST } from '../src/cloudflared/origin-request.js';
+import { DEFAULT_ORIGIN_REQUEST } from '../src/cloudflared/config/origin-request.js';
 
 const CONNECTOR = '2b8f6c1e-93a4-4d7e-b0c5-8e1f2a3b4c5d';
 const logged: string[] = [];

@@ -5,9 +5,9 @@ import { createServer, type Server } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readConnectorMetrics } from '../src/cloudflared/connector-metrics.js';
-import { parseExposition } from '../src/cloudflared/exposition.js';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import { readConnectorMetrics } from '../src/cloudflared/metrics/connector-metrics.js';
+import { parseExposition } from '../src/cloudflared/metrics/exposition.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { expectInOrder, isType, message, registeredOn, trackedEmulators, TUNNEL_ID } from './emulator-cloudflared-harness.js';
 
 const start = trackedEmulators();

@@ -4,8 +4,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseCloudflaredConfig } from '../src/cloudflared/config-file.js';
-import type { FieldValue } from '../src/cloudflared/log-event.js';
+import { parseCloudflaredConfig } from '../src/cloudflared/config/file.js';
+import type { FieldValue } from '../src/cloudflared/log/event.js';
 import { type EdgeProxy, type EdgeProxyHooks, startEdgeProxy } from '../src/emulator/cloudflared/edge-proxy.js';
 import {
   reserveDeadPort,

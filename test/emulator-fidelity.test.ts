@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseExposition, type Exposition } from '../src/cloudflared/exposition.js';
-import type { LogEvent } from '../src/cloudflared/log-event.js';
+import { parseExposition, type Exposition } from '../src/cloudflared/metrics/exposition.js';
+import type { LogEvent } from '../src/cloudflared/log/event.js';
 import { reserveDeadPort, startHttpOrigin } from '../src/emulator/origins.js';
 import { Emulated, expectInOrder } from './emulator-cloudflared-harness.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseExposition } from '../src/cloudflared/exposition.js';
-import type { Exposition, MetricFamily, Sample } from '../src/cloudflared/exposition.js';
+import { parseExposition } from '../src/cloudflared/metrics/exposition.js';
+import type { Exposition, MetricFamily, Sample } from '../src/cloudflared/metrics/exposition.js';
 import { readProm } from './fixtures/metrics/golden.js';
 
 // Fixed seeds keep every run identical; raise numRuns locally when hunting for bugs.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExposition } from '../src/cloudflared/exposition.js';
+import { parseExposition } from '../src/cloudflared/metrics/exposition.js';
 import {
   findFamily,
   findSamples,
@@ -8,7 +8,7 @@ import {
   readHistogram,
   sumValues,
   valuesByLabel,
-} from '../src/cloudflared/exposition-query.js';
+} from '../src/cloudflared/metrics/exposition-query.js';
 import {
   UPDATE_GOLDEN,
   metricCases,

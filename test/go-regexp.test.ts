@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileGoRegexp, goMatchString } from '../src/cloudflared/go-regexp.js';
+import { compileGoRegexp, goMatchString } from '../src/go/regexp.js';
 
 function matches(expr: string, text: string): boolean {
   const re = compileGoRegexp(expr);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCloudflaredConfig } from '../src/cloudflared/config-file.js';
-import { lintIngress } from '../src/cloudflared/ingress-lint.js';
+import { parseCloudflaredConfig } from '../src/cloudflared/config/file.js';
+import { lintIngress } from '../src/cloudflared/config/ingress-lint.js';
 
 function lint(text: string, files: Readonly<Record<string, string>> = {}): { code: string; path: string }[] {
   const { config } = parseCloudflaredConfig(text, 'config.yml');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseCloudflaredConfig } from '../src/cloudflared/config-file.js';
-import { matchIngress, punycodeHostname } from '../src/cloudflared/ingress-match.js';
+import { parseCloudflaredConfig } from '../src/cloudflared/config/file.js';
+import { matchIngress } from '../src/cloudflared/config/ingress-match.js';
+import { punycodeHostname } from '../src/cloudflared/config/punycode-hostname.js';
 
 const CONFIG = `
 ingress:

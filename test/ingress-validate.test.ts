@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type CloudflaredConfig, parseCloudflaredConfig } from '../src/cloudflared/config-file.js';
-import { ipRuleError, validateCloudflaredConfig } from '../src/cloudflared/ingress-validate.js';
+import { type CloudflaredConfig, parseCloudflaredConfig } from '../src/cloudflared/config/file.js';
+import { ipRuleError, validateCloudflaredConfig } from '../src/cloudflared/config/ingress-validate.js';
 
 function config(text: string, shape?: 'local' | 'remote'): CloudflaredConfig {
   const parsed = parseCloudflaredConfig(text, 'config.yml', shape === undefined ? {} : { shape });

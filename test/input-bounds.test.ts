@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_INPUT_BYTES, readTextOrUndefined, whyUnreadable } from '../src/cli/io.js';
-import { parseRawDocument } from '../src/cloudflared/config-raw.js';
+import { MAX_INPUT_BYTES, readTextOrUndefined, whyUnreadable } from '../src/base/input-file.js';
+import { parseRawDocument } from '../src/cloudflared/config/raw.js';
 import { fileLayer } from '../src/config/sources.js';
 import { runCli } from './helpers/cli.js';
 

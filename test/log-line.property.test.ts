@@ -2,8 +2,8 @@
 // parse back to those parts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FieldValue, LogEventType, LogLevel } from '../src/cloudflared/log-event.js';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import type { FieldValue, LogEventType, LogLevel } from '../src/cloudflared/log/event.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 
 const TYPES: ReadonlySet<LogEventType> = new Set<LogEventType>([
   'starting', 'version', 'connector_id', 'metrics_server', 'initial_protocol', 'registered', 'unregistered',

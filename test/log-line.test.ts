@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LogEvent } from '../src/cloudflared/log-event.js';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import type { LogEvent } from '../src/cloudflared/log/event.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 
 const DIR = join(import.meta.dirname, 'fixtures', 'logs');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

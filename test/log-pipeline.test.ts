@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LogPipeline, type LineOutput, type SpooledSink } from '../src/telemetry/log-pipeline.js';
-import type { LogRecord } from '../src/telemetry/log-record.js';
-import { Redactor } from '../src/telemetry/redact.js';
+import { LogPipeline, type LineOutput, type SpooledSink } from '../src/telemetry/logs/log-pipeline.js';
+import type { LogRecord } from '../src/telemetry/logs/log-record.js';
+import { Redactor } from '../src/telemetry/logs/redact.js';
 
 /** One shared journal of every call, so the order across sinks and stdout can be checked. */
 type Journal = string[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPushBody, labelKey, msToNs } from '../src/telemetry/loki-push.js';
+import { buildPushBody, labelKey, msToNs } from '../src/telemetry/sinks/loki-push.js';
 
 describe('buildPushBody', () => {
   it('groups records into streams by label set, keeping order per stream', () => {

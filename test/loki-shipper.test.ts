@@ -5,12 +5,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LokiShipper, parseRetryAfter } from '../src/telemetry/loki-shipper.js';
-import { defaultSleep } from '../src/telemetry/spool-drain.js';
-import type { LokiShipperOptions } from '../src/telemetry/loki-shipper.js';
-import type { LokiRecord } from '../src/telemetry/loki-push.js';
-import { Spool } from '../src/telemetry/spool.js';
-import { Secret } from '../src/secret.js';
+import { LokiShipper, parseRetryAfter } from '../src/telemetry/sinks/loki-shipper.js';
+import { defaultSleep } from '../src/telemetry/sinks/spool-drain.js';
+import type { LokiShipperOptions } from '../src/telemetry/sinks/loki-shipper.js';
+import type { LokiRecord } from '../src/telemetry/sinks/loki-push.js';
+import { Spool } from '../src/telemetry/sinks/spool.js';
+import { Secret } from '../src/base/secret.js';
 
 interface Fake { port: number; proc: ChildProcess; base: string }
 interface Received { stream: Record<string, string>; values: [string, string][] }

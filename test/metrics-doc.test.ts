@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { computedCounter, computedGauge } from '../src/telemetry/computed-metric.js';
+import { computedCounter, computedGauge } from '../src/telemetry/metrics/computed-metric.js';
 import { renderFullMetricsDoc } from '../src/sidecar/registry.js';
-import { renderMetricsDoc } from '../src/telemetry/metrics-doc.js';
+import { renderMetricsDoc } from '../src/telemetry/metrics/metrics-doc.js';
 
 describe('docs/metrics.md', () => {
   it('is the render of the full registry (run `npm run docs` after changing a metric)', () => {

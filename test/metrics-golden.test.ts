@@ -8,19 +8,20 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
-import type { ConnectorMetrics } from '../src/cloudflared/connector-metrics.js';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import type { ConnectorMetrics } from '../src/cloudflared/metrics/connector-metrics.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { alertMetrics } from '../src/alerts/metrics.js';
 import { effectiveRules } from '../src/alerts/overrides.js';
 import { connectorCollector } from '../src/collectors/connector.js';
 import type { CollectorStats } from '../src/collectors/runner.js';
 import { settingsSchema } from '../src/config/schema.js';
-import type { ProbeResult } from '../src/probers/prober.js';
+import type { ProbeResult } from '../src/probers/index.js';
 import { sidecarRegistry, type HealthSources } from '../src/sidecar/registry.js';
 import { HealthModel, healthOptions } from '../src/state/health.js';
-import { PipelineMetrics } from '../src/telemetry/pipeline-metrics.js';
+import { PipelineMetrics } from '../src/telemetry/metrics/pipeline-metrics.js';
 import { Emulated } from './emulator-cloudflared-harness.js';
 import { UPDATE_GOLDEN } from './fixtures/metrics/golden.js';
+import { RESTART_REASONS } from '../src/supervisor/restart-policy.js';
 
 const GOLDEN = fileURLToPath(new URL('fixtures/metrics-golden.txt', import.meta.url));
 const FROZEN = Date.parse('2026-06-01T12:00:00Z');
@@ -161,6 +162,7 @@ async function render(): Promise<string> {
     sinks: [],
     connectorUp: () => true,
     breakerOpen: () => false,
+    restartReasons: RESTART_REASONS,
   });
   const alerts = alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] });
   const registry = sidecarRegistry(health, pipeline, { replica: 'replica-a', zone: 'zone-1' }, alerts);

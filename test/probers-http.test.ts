@@ -5,11 +5,11 @@ import type { TLSSocket } from 'node:tls';
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from '../src/cloudflared/origin-request.js';
-import { parseOriginService } from '../src/cloudflared/origin-service.js';
+import { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from '../src/cloudflared/config/origin-request.js';
+import { parseOriginService } from '../src/cloudflared/config/origin-service.js';
 import { createSelfSigned, type SelfSigned } from '../src/emulator/self-signed-cert.js';
 import { createHttpProber, probeHttp } from '../src/probers/http.js';
-import type { ProbeService, ProbeTarget } from '../src/probers/prober.js';
+import type { ProbeService, ProbeTarget } from '../src/probers/index.js';
 
 function target(service: string, originRequest: Partial<OriginRequest> = {}, extra: Partial<ProbeTarget> = {}): ProbeTarget {
   return {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseCloudflaredConfig, type IngressRule } from '../src/cloudflared/config-file.js';
-import { DEFAULT_ORIGIN_REQUEST } from '../src/cloudflared/origin-request.js';
-import { parseOriginService } from '../src/cloudflared/origin-service.js';
+import { parseCloudflaredConfig, type IngressRule } from '../src/cloudflared/config/file.js';
+import { DEFAULT_ORIGIN_REQUEST } from '../src/cloudflared/config/origin-request.js';
+import { parseOriginService } from '../src/cloudflared/config/origin-service.js';
 import { probeHttp } from '../src/probers/http.js';
-import { DEFAULT_PROBERS, proberFor, statusAllowed } from '../src/probers/prober.js';
+import { DEFAULT_PROBERS, proberFor, statusAllowed } from '../src/probers/index.js';
 import { deriveTargets } from '../src/probers/targets.js';
 import { probeTcp } from '../src/probers/tcp.js';
 import { probeUnix } from '../src/probers/unix.js';

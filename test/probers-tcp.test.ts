@@ -1,8 +1,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from '../src/cloudflared/origin-request.js';
-import { parseOriginService } from '../src/cloudflared/origin-service.js';
-import type { ProbeService, ProbeTarget } from '../src/probers/prober.js';
+import { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from '../src/cloudflared/config/origin-request.js';
+import { parseOriginService } from '../src/cloudflared/config/origin-service.js';
+import type { ProbeService, ProbeTarget } from '../src/probers/index.js';
 import { probeTcp } from '../src/probers/tcp.js';
 
 function target(service: string, timeoutMs = 2000, originRequest: Partial<OriginRequest> = {}): ProbeTarget {

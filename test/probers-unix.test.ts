@@ -4,10 +4,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from '../src/cloudflared/origin-request.js';
-import { parseOriginService } from '../src/cloudflared/origin-service.js';
+import { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from '../src/cloudflared/config/origin-request.js';
+import { parseOriginService } from '../src/cloudflared/config/origin-service.js';
 import { createSelfSigned } from '../src/emulator/self-signed-cert.js';
-import type { ProbeService, ProbeTarget } from '../src/probers/prober.js';
+import type { ProbeService, ProbeTarget } from '../src/probers/index.js';
 import { createUnixProber, probeUnix } from '../src/probers/unix.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-probe-'));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeTunnelToken } from '../src/cloudflared/token.js';
-import { Redactor } from '../src/telemetry/redact.js';
+import { Redactor } from '../src/telemetry/logs/redact.js';
 
 const M = '<redacted>';
 const plain = new Redactor();

@@ -1,5 +1,5 @@
 // End to end: cloudflared's `--output json` writer tears lines when goroutines log at once (one write per key-value
-// pair; see src/cloudflared/log-mend.ts). A stand-in connector writes exactly such pieces, as seen from the real
+// pair; see src/cloudflared/log/mend.ts). A stand-in connector writes exactly such pieces, as seen from the real
 // binary in CI; tunnelwatch must see all four registrations (the health model counts them), ship each as one
 // record, count the mended events, and keep the three torn "Connection terminated" events of the shutdown.
 import { mkdtempSync } from 'node:fs';

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../src/server/app.js';
 import { isLoopbackHost, parseListen } from '../src/server/listen.js';
-import { Secret } from '../src/secret.js';
+import { Secret } from '../src/base/secret.js';
 import { fixtureRegistry, healthySnapshot } from './helpers/health-snapshots.js';
 
 const TOKEN = 'tw-test-token-4f1c9e';

@@ -1,11 +1,11 @@
 import { Counter, type Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { parseExposition, type Exposition } from '../src/cloudflared/exposition.js';
-import { findFamily, findSamples, getValue } from '../src/cloudflared/exposition-query.js';
-import { readConnectorMetrics } from '../src/cloudflared/connector-metrics.js';
+import { parseExposition, type Exposition } from '../src/cloudflared/metrics/exposition.js';
+import { findFamily, findSamples, getValue } from '../src/cloudflared/metrics/exposition-query.js';
+import { readConnectorMetrics } from '../src/cloudflared/metrics/connector-metrics.js';
 import { buildServer } from '../src/server/app.js';
 import { CONNECTOR_STATES, REASON_CODES } from '../src/state/snapshot.js';
-import { buildRegistry } from '../src/telemetry/registry.js';
+import { buildRegistry } from '../src/telemetry/metrics/registry.js';
 import { readProm } from './fixtures/metrics/golden.js';
 import { CONNECTOR_ID, NOW, connectorMetricsFixture, TUNNEL_ID, downSnapshot, fixtureRegistry, healthySnapshot, manyOrigins, sources } from './helpers/health-snapshots.js';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Spool } from '../src/telemetry/spool.js';
-import type { SpoolBatch } from '../src/telemetry/spool.js';
+import { Spool } from '../src/telemetry/sinks/spool.js';
+import type { SpoolBatch } from '../src/telemetry/sinks/spool.js';
 
 type Op =
   | { op: 'append'; n: number }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { settingsSchema } from '../src/config/schema.js';
 import { HealthModel, healthOptions, type HealthOptions } from '../src/state/health.js';
 import type { Observation } from '../src/state/observations.js';

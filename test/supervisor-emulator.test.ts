@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { settingsSchema } from '../src/config/schema.js';
 import { buildCommand, type Command } from '../src/supervisor/command.js';
 import { healthcheckProbe } from '../src/supervisor/hang-watch.js';

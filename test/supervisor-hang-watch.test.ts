@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { connectAddress, HangWatch, type Probe } from '../src/supervisor/hang-watch.js';
+import { HangWatch, type Probe } from '../src/supervisor/hang-watch.js';
+import { connectAddress } from '../src/cloudflared/metrics/connect-address.js';
 
 beforeEach(() => { vi.useFakeTimers(); });
 afterEach(() => { vi.useRealTimers(); });

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   NILVALUE, TRUNCATION_MARKER, cutUtf8, escapeParamValue, formatSyslog, formatSyslogBounded, headerField,
   octetFrame, priority, severityOf, structuredData, timestampOf,
-} from '../src/telemetry/syslog-format.js';
-import type { SyslogRecord } from '../src/telemetry/syslog-format.js';
+} from '../src/telemetry/sinks/syslog-format.js';
+import type { SyslogRecord } from '../src/telemetry/sinks/syslog-format.js';
 
 const opts = { appName: 'tunnelwatch', hostname: 'edge-1', procId: 4242 };
 const T = Date.parse('2026-11-27T20:36:04.554Z');

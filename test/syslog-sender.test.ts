@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSelfSigned } from '../src/emulator/self-signed-cert.js';
-import { Spool } from '../src/telemetry/spool.js';
-import { TRUNCATION_MARKER } from '../src/telemetry/syslog-format.js';
-import type { SyslogRecord } from '../src/telemetry/syslog-format.js';
-import { createSyslogSender } from '../src/telemetry/syslog-sender.js';
-import { SyslogShipper } from '../src/telemetry/syslog-shipper.js';
-import type { SyslogShipperOptions } from '../src/telemetry/syslog-shipper.js';
+import { Spool } from '../src/telemetry/sinks/spool.js';
+import { TRUNCATION_MARKER } from '../src/telemetry/sinks/syslog-format.js';
+import type { SyslogRecord } from '../src/telemetry/sinks/syslog-format.js';
+import { createSyslogSender } from '../src/telemetry/sinks/syslog-sender.js';
+import { SyslogShipper } from '../src/telemetry/sinks/syslog-shipper.js';
+import type { SyslogShipperOptions } from '../src/telemetry/sinks/syslog-shipper.js';
 
 /** A stream receiver that parses octet-counting frames; `onFrame` may decide to cut the connection. */
 interface Receiver { port: number; messages: string[]; badFrames: string[]; connections: number; server: Server }

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { repeatKey } from '../src/cloudflared/repeat-key.js';
-import { parseLogLine } from '../src/cloudflared/log-line.js';
+import { repeatKey } from '../src/cloudflared/log/repeat-key.js';
+import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { CollapsingWriter } from '../src/sidecar/collapsing-writer.js';
-import type { LogRecord } from '../src/telemetry/log-record.js';
-import { Repeats } from '../src/telemetry/repeats.js';
+import type { LogRecord } from '../src/telemetry/logs/log-record.js';
+import { Repeats } from '../src/telemetry/logs/repeats.js';
 
 const T = Date.parse('2026-12-06T13:19:28Z');
 const rec = (msg: string, time: number, raw = `raw ${msg} ${String(time)}`): LogRecord => ({ level: 50, time, msg, source: 'cloudflared', raw });

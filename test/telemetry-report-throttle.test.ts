@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReportThrottle } from '../src/telemetry/report-throttle.js';
+import { ReportThrottle } from '../src/telemetry/logs/report-throttle.js';
 
 describe('ReportThrottle', () => {
   it('reports at once, then at most once an interval with everything counted since, per key', () => {

@@ -1,7 +1,7 @@
 import { context, INVALID_SPAN_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { inSpan, pointSpan } from '../src/telemetry/spans.js';
-import { traceFields } from '../src/telemetry/trace-context.js';
+import { inSpan, pointSpan } from '../src/telemetry/tracing/spans.js';
+import { traceFields } from '../src/telemetry/tracing/trace-context.js';
 import { recordSpans } from './helpers/recorded-spans.js';
 
 const exporter = recordSpans();

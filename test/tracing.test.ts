@@ -6,9 +6,9 @@ import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { inSpan } from '../src/telemetry/spans.js';
-import { startTracing, TracingConfigError } from '../src/telemetry/tracing.js';
-import { VERSION } from '../src/version.js';
+import { inSpan } from '../src/telemetry/tracing/spans.js';
+import { startTracing, TracingConfigError } from '../src/telemetry/tracing/tracing.js';
+import { VERSION } from '../src/base/version.js';
 
 interface KeyValue { key: string; value: { stringValue?: string; intValue?: number | string } }
 interface OtlpSpan {

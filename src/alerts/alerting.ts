@@ -1,7 +1,7 @@
 // Built-in alerting wired together: the rules as configured, evaluated on a schedule, pushed to every
 // Alertmanager, and exposed to /status, the status page and /metrics.
-import type { Settings } from '../config/schema.js';
-import type { MetricSet } from '../telemetry/registry.js';
+import type { Settings } from '../config/index.js';
+import type { MetricSet } from '../telemetry/metrics/index.js';
 import { AlertmanagerClient } from './alertmanager.js';
 import { AlertEngine, type FiringAlert, type LogFn } from './engine.js';
 import { alertMetrics } from './metrics.js';

@@ -2,7 +2,7 @@
 // Prometheus rules in alerts/*.yaml must match this list (a test keeps them equal), so every condition here is
 // one PromQL can state over tunnelwatch's own metrics; the PromQL form is noted beside each definition.
 // Annotations use Prometheus template syntax and only `{{ $labels.<name> }}`, so both engines render them the same.
-import type { ALERT_NAMES } from '../config/schema.js';
+import type { ALERT_NAMES } from '../config/index.js';
 
 export type AlertName = (typeof ALERT_NAMES)[number];
 export type Severity = 'critical' | 'warning' | 'info';

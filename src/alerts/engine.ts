@@ -1,7 +1,7 @@
 // The built-in rule engine: evaluates every enabled rule at a given time and keeps each alert instance's
 // lifecycle (pending, firing, keep-firing, resolved). Every transition is a log record and a span. No timers
 // and no clock of its own: the scheduler passes the evaluation time in.
-import { pointSpan } from '../telemetry/spans.js';
+import { pointSpan } from '../telemetry/tracing/index.js';
 import { alertAnnotations, alertLabels, labelsKey, type Annotations } from './annotations.js';
 import { LOG_DROP_WINDOW_MS, type AlertName, type Severity } from './catalogue.js';
 import { step, type AlertState, type Lifecycle } from './lifecycle.js';

@@ -1,7 +1,6 @@
 // Alert metrics: which built-in alerts fire now, and what each Alertmanager accepted. Read at scrape time.
 import type { Registry } from 'prom-client';
-import { computedCounter, computedGauge, type Series } from '../telemetry/computed-metric.js';
-import type { MetricSet } from '../telemetry/registry.js';
+import { computedCounter, computedGauge, type MetricSet, type Series } from '../telemetry/metrics/index.js';
 import type { Outcome } from './alertmanager.js';
 import type { FiringAlert } from './engine.js';
 import type { EffectiveRule } from './overrides.js';

@@ -1,5 +1,5 @@
 // The alerts as configured: each built-in definition with the `alerts.rules` overrides from settings applied.
-import type { Settings } from '../config/schema.js';
+import type { Settings } from '../config/index.js';
 import { BUILTIN_ALERTS, type AlertDefinition, type Severity } from './catalogue.js';
 
 export type RuleOverride = Settings['alerts']['rules'][number];

@@ -1,6 +1,6 @@
 // The conditions of the built-in alerts: pure functions from what tunnelwatch knows now to the label sets for
 // which an alert's condition holds. Durations (`for`, `keep_firing_for`) are the engine's business, not theirs.
-import type { HealthSnapshot } from '../state/snapshot.js';
+import type { HealthSnapshot } from '../state/index.js';
 import { CRASH_LOOP_WINDOW_MS, type AlertName } from './catalogue.js';
 
 /** Who this replica is; the values become the alerts' tunnel_id, replica and zone labels. */

@@ -1,5 +1,5 @@
-import type { LogEvent } from '../cloudflared/log-event.js';
-import { applyEvent, initialConnections, slotsUp, type DownCause } from '../state/connections.js';
+import type { LogEvent } from '../cloudflared/log/index.js';
+import { applyEvent, initialConnections, slotsUp, type DownCause } from '../state/index.js';
 import { normaliseReason } from './reasons.js';
 import { findStorms, type Storm } from './storms.js';
 import { recordEvent, recordLost, recordUp, type Timeline, type TimelineEntry } from './timeline.js';

@@ -1,5 +1,5 @@
-import type { LogEvent } from '../cloudflared/log-event.js';
-import type { Slot } from '../state/connections.js';
+import type { LogEvent } from '../cloudflared/log/index.js';
+import type { Slot } from '../state/index.js';
 import { normaliseReason } from './reasons.js';
 
 /** One line of a connection's story. Repeats within one outage (retries, identical errors) fold into one entry. */

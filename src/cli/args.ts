@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseGoDuration } from '../cloudflared/go-duration.js';
-import { EXIT, write, type Io } from './io.js';
+import { parseGoDuration } from '../go/index.js';
+import { EXIT, type Io } from './io.js';
+import { write } from '../base/index.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,8 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { checkCloudflaredConfig } from '../cloudflared/check-config.js';
-import type { CloudflaredConfig } from '../cloudflared/config-file.js';
-import type { Diagnostic } from '../diagnostic.js';
+import { checkCloudflaredConfig, type CloudflaredConfig } from '../cloudflared/config/index.js';
+import type { Diagnostic } from '../base/index.js';
 import type { Io } from './io.js';
 
 // cloudflared's own search list when --config is not given (config/configuration.go DefaultConfigSearchDirectories).

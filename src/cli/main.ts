@@ -1,5 +1,5 @@
-import { VERSION } from '../version.js';
-import { EXIT, processIo, write, type Io } from './io.js';
+import { VERSION, write } from '../base/index.js';
+import { EXIT, processIo, type Io } from './io.js';
 
 export const USAGE = `tunnelwatch ${VERSION} — runs, watches and explains Cloudflare Tunnel connectors (cloudflared)
 

@@ -1,6 +1,5 @@
-import type { LogSummary } from '../analysis/summary.js';
-import type { TimelineEntry } from '../analysis/timeline.js';
-import { formatGoDuration } from '../cloudflared/go-duration.js';
+import type { LogSummary, TimelineEntry } from '../analysis/index.js';
+import { formatGoDuration } from '../go/index.js';
 
 function time(ms: number | undefined): string {
   return ms === undefined ? '(no time)           ' : new Date(ms).toISOString().replace(/\.000Z$/, 'Z');

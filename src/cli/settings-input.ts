@@ -1,7 +1,6 @@
-import { SETTINGS_FILE_ENV } from '../config/sources.js';
-import { settingsError } from '../config/codes.js';
-import { loadSettings, type SettingsResult } from '../config/load.js';
-import { whyUnreadable, type Io } from './io.js';
+import { loadSettings, SETTINGS_FILE_ENV, settingsError, type SettingsResult } from '../config/index.js';
+import { type Io } from './io.js';
+import { whyUnreadable } from '../base/index.js';
 
 /** Loads settings for a command: the file from --settings or TUNNELWATCH_SETTINGS, then env, then --set. */
 export function loadSettingsFor(io: Io, settingsFile: string | undefined, sets: readonly string[]): SettingsResult {

@@ -1,7 +1,7 @@
 // cloudflared's tunnel token (cmd/cloudflared/tunnel/subcommands.go ParseToken): standard base64 of the JSON
 // {"a": account tag, "t": tunnel UUID, "s": base64 secret, "e": optional endpoint}. Pure; the secret parts are
 // returned in a Secret so they never print.
-import { Secret } from '../secret.js';
+import { Secret } from '../base/index.js';
 
 /** The parts of a tunnel token. */
 export interface TunnelToken {

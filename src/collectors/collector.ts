@@ -1,7 +1,7 @@
 // The one interface every collector implements (node_exporter style: one source per file behind it). A
 // collector turns one look at its source into Observations; the runner owns scheduling, deadlines, spans and
 // stats, so a collector only has to honour the abort signal.
-import type { Observation } from '../state/observations.js';
+import type { Observation } from '../state/index.js';
 
 export interface CollectContext {
   /** Aborted at the run's deadline and on stop(); pass it to every request. */

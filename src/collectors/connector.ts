@@ -1,12 +1,10 @@
 // The local view: each cycle GETs the connector's /ready, /metrics and (when someone listens) /config from its
 // metrics server, in parallel, each under its own short timeout and span. A request that fails becomes an
 // observation with `ok: false` whose error names the URL; the collector itself does not throw.
-import { readConnectorMetrics } from '../cloudflared/connector-metrics.js';
-import { parseExposition } from '../cloudflared/exposition.js';
-import { parseJsonObject } from '../cloudflared/log-json.js';
-import type { MetricsObservation, Observation, ReadyObservation } from '../state/observations.js';
-import { connectAddress } from '../supervisor/hang-watch.js';
-import { inSpan } from '../telemetry/spans.js';
+import { connectAddress, parseExposition, readConnectorMetrics } from '../cloudflared/metrics/index.js';
+import { parseJsonObject } from '../cloudflared/log/index.js';
+import type { MetricsObservation, Observation, ReadyObservation } from '../state/index.js';
+import { inSpan } from '../telemetry/tracing/index.js';
 import { describeError, type Collector, type CollectContext } from './collector.js';
 
 export interface ConnectorCollectorOptions {

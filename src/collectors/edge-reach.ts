@@ -2,7 +2,7 @@
 // log lines. This collector repeats the checks on an interval (edge.reachabilityInterval) and keeps the last
 // report for the metrics; it feeds no observation to the health model, because an unreachable port says why
 // a connector might fail, not that it has.
-import { checkEdgeReach, type EdgeReachOptions, type EdgeReachReport } from '../probers/edge-reach.js';
+import { checkEdgeReach, type EdgeReachOptions, type EdgeReachReport } from '../probers/index.js';
 import type { Collector } from './collector.js';
 
 export interface EdgeReachCollector extends Collector {

@@ -5,9 +5,9 @@
 // appears in them (it is also scrubbed from anything the API sends back).
 import Cloudflare, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'cloudflare';
 import { trace, type Attributes } from '@opentelemetry/api';
-import type { Secret } from '../secret.js';
-import type { EdgeConnection, EdgeConnector, EdgeObservation, TunnelStatus } from '../state/observations.js';
-import { inSpan } from '../telemetry/spans.js';
+import type { Secret } from '../base/index.js';
+import type { EdgeConnection, EdgeConnector, EdgeObservation, TunnelStatus } from '../state/index.js';
+import { inSpan } from '../telemetry/tracing/index.js';
 import type { ApiBudget } from './api-budget.js';
 import { describeError, type CollectContext, type Collector } from './collector.js';
 import { boundedFetch } from './bounded-fetch.js';

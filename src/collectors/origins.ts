@@ -1,13 +1,10 @@
 // The origins collector: probes every origin the ingress rules reach (plus the extra targets of the
 // settings) with the prober of its scheme, a bounded number at a time. Rules can change at run time (a
 // remote config pushed by the edge), so the target list is replaced, never appended to.
-import type { IngressRule } from '../cloudflared/config-file.js';
-import { parseCloudflaredConfig, type CloudflaredConfig, type ConfigShape } from '../cloudflared/config-file.js';
-import type { Settings } from '../config/schema.js';
-import { runBounded } from '../probers/pool.js';
-import { DEFAULT_PROBERS, proberFor, type ProberMap, type ProbeResult, type ProbeTarget } from '../probers/prober.js';
-import { deriveTargets, type SkippedTarget } from '../probers/targets.js';
-import type { OriginObservation, OriginTargetsObservation } from '../state/observations.js';
+import { type CloudflaredConfig, type ConfigShape, type IngressRule, parseCloudflaredConfig } from '../cloudflared/config/index.js';
+import type { Settings } from '../config/index.js';
+import { DEFAULT_PROBERS, deriveTargets, type ProbeResult, proberFor, type ProberMap, type ProbeTarget, runBounded, type SkippedTarget } from '../probers/index.js';
+import type { OriginObservation, OriginTargetsObservation } from '../state/index.js';
 import type { Collector } from './collector.js';
 
 export interface OriginsCollector extends Collector {

@@ -2,8 +2,8 @@
 // collector never overlap, and a slow or broken collector never delays the others. Each run has a deadline (the
 // collector's interval); a run that throws or misses it is recorded as failed, and the next is scheduled as usual.
 import { setMaxListeners } from 'node:events';
-import type { Observation } from '../state/observations.js';
-import { inSpan } from '../telemetry/spans.js';
+import type { Observation } from '../state/index.js';
+import { inSpan } from '../telemetry/tracing/index.js';
 import type { Collector } from './collector.js';
 
 export interface CollectorStats {

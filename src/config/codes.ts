@@ -1,4 +1,4 @@
-import type { CodeInfo, Diagnostic } from '../diagnostic.js';
+import type { CodeInfo, Diagnostic } from '../base/index.js';
 
 /** Codes for problems in tunnelwatch's own settings. */
 export const SETTINGS_CODES = [

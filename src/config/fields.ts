@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { formatGoDuration, parseGoDuration } from '../cloudflared/go-duration.js';
-import { Secret } from '../secret.js';
+import { formatGoDuration, parseGoDuration } from '../go/index.js';
+import { Secret } from '../base/index.js';
 
 /** How a leaf setting is written as text (in an environment variable or a `--set` flag). */
 export type LeafKind = 'string' | 'secret' | 'number' | 'integer' | 'boolean' | 'duration' | 'enum' | 'list' | 'json';

@@ -1,6 +1,6 @@
 import { maskUrlPasswords } from './mask.js';
 import * as z from 'zod';
-import type { Diagnostic } from '../diagnostic.js';
+import type { Diagnostic } from '../base/index.js';
 import { closest } from './closest.js';
 import { settingsError } from './codes.js';
 import { leafKinds } from './fields.js';

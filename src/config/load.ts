@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import type { Diagnostic } from '../diagnostic.js';
-import { Secret } from '../secret.js';
+import { type Diagnostic, Secret } from '../base/index.js';
 import { settingsError } from './codes.js';
 import { issuesToDiagnostics } from './issues.js';
 import { settingsSchema, type Settings } from './schema.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { secretFlags } from '../cloudflared/secret-flags.js';
+import { secretFlags } from '../cloudflared/config/index.js';
 import {
   duration,
   flag,

@@ -1,7 +1,7 @@
 import { maskUrlPasswords } from './mask.js';
 import { LineCounter, parseDocument } from 'yaml';
-import { duplicateKey, nestingTooDeep } from '../cloudflared/yaml-bounds.js';
-import type { Diagnostic } from '../diagnostic.js';
+import { duplicateKey, nestingTooDeep } from '../cloudflared/config/index.js';
+import type { Diagnostic } from '../base/index.js';
 import { closest } from './closest.js';
 import { ENV_PREFIX, LEAF_BY_DOTTED, LEAF_BY_ENV, LEAVES, type Leaf } from './leaves.js';
 import { settingsError } from './codes.js';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../cli/package-root.js';
+import { packageRoot } from '../base/index.js';
 import { startApiEmulator, type ApiEmulator } from './api/main.js';
 import { reserveDeadPort, startHttpOrigin, startTcpOrigin } from './origins.js';
 

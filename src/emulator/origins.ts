@@ -5,7 +5,7 @@ import { type IncomingMessage, type ServerResponse, createServer as createHttpSe
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { goSplitHostPort } from '../cloudflared/go-url.js';
+import { goSplitHostPort } from '../go/index.js';
 import { goJoinHostPort } from './cloudflared/go-errors.js';
 import { createSelfSigned } from './self-signed-cert.js';
 

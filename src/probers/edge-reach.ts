@@ -5,7 +5,7 @@
 // injectable so tests run on loopback.
 import { Resolver } from 'node:dns/promises';
 import { connect } from 'node:net';
-import { inSpan } from '../telemetry/spans.js';
+import { inSpan } from '../telemetry/tracing/index.js';
 import { checkUdp, type ReachAnswer, type ReachStatus } from './edge-udp.js';
 import { describeError, seconds } from './errors.js';
 import { runBounded } from './pool.js';

@@ -1,9 +1,9 @@
 // The http/https prober (also ws/wss, which cloudflared proxies over HTTP/1.1): DNS, connect, TLS and the first
 // response timed apart through node:http on a socket the probe opens itself.
-import type { OriginRequest } from '../cloudflared/origin-request.js';
+import type { OriginRequest } from '../cloudflared/config/index.js';
 import { dialTcp } from './dial.js';
 import { getOnce } from './http-exchange.js';
-import type { Prober, ProbeTarget } from './prober.js';
+import type { Prober, ProbeTarget } from './types.js';
 import { runProbe } from './run.js';
 import { createCaLoader, startTls, type CaLoader, type CaReader, type TlsSettings } from './tls-handshake.js';
 

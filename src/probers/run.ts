@@ -1,9 +1,9 @@
 // The frame every probe runs in: one span, an overall deadline, per-phase deadlines, the AbortSignal, phase
 // timings, and the guarantee that the probe ends with a result and leaves no socket open.
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import { inSpan } from '../telemetry/spans.js';
+import { inSpan } from '../telemetry/tracing/index.js';
 import { describeError, seconds } from './errors.js';
-import type { ProbePhases, ProbeResult, ProbeTarget } from './prober.js';
+import type { ProbePhases, ProbeResult, ProbeTarget } from './types.js';
 
 /** Where a probe is. `body` (reading the answer) and `done` are not timed. */
 export type Phase = 'dns' | 'connect' | 'tls' | 'first_byte' | 'body' | 'done';

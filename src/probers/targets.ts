@@ -1,10 +1,8 @@
 // Which origins to probe, derived from the parsed ingress rules and the `origins.targets` setting. Pure.
 // Services cloudflared answers itself, or whose destination comes with each request, are skipped with a reason;
 // rules that reach the same origin with the same probe-relevant options are probed once.
-import type { IngressRule } from '../cloudflared/config-file.js';
-import { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from '../cloudflared/origin-request.js';
-import { formatOriginService, parseOriginService, type OriginService } from '../cloudflared/origin-service.js';
-import type { ProbeService, ProbeTarget } from './prober.js';
+import { DEFAULT_ORIGIN_REQUEST, formatOriginService, type IngressRule, type OriginRequest, type OriginService, parseOriginService } from '../cloudflared/config/index.js';
+import type { ProbeService, ProbeTarget } from './types.js';
 
 /** One `origins.targets` entry of the settings. */
 export interface ExtraTarget {

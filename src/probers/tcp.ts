@@ -2,7 +2,7 @@
 // connect, and for ssh the server's identification line (RFC 4253 §4.2), which proves an SSH daemon answers.
 import type { Socket } from 'node:net';
 import { dialTcp } from './dial.js';
-import type { Prober } from './prober.js';
+import type { Prober } from './types.js';
 import { runProbe, type Outcome, type ProbeRun } from './run.js';
 
 /** RFC 4253 allows other lines before the identification line; give up after this much. */

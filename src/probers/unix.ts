@@ -4,7 +4,7 @@
 import { dialUnix } from './dial.js';
 import { getOnce } from './http-exchange.js';
 import { tlsSettingsOf, type HttpProberDeps } from './http.js';
-import type { Prober } from './prober.js';
+import type { Prober } from './types.js';
 import { runProbe } from './run.js';
 import { createCaLoader, startTls } from './tls-handshake.js';
 

@@ -3,9 +3,9 @@
 import { createServer, type RequestListener } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { FiringAlert } from '../alerts/engine.js';
-import type { Settings } from '../config/schema.js';
-import type { HealthSnapshot } from '../state/snapshot.js';
+import type { FiringAlert } from '../alerts/index.js';
+import type { Settings } from '../config/index.js';
+import type { HealthSnapshot } from '../state/index.js';
 import { bearerGuard } from './auth.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';

@@ -2,7 +2,7 @@
 // reached from outside loopback. /metrics, /healthz and /readyz stay open for Prometheus and kubelet.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { onRequestHookHandler } from 'fastify';
-import type { Secret } from '../secret.js';
+import type { Secret } from '../base/index.js';
 import { isLoopbackHost, parseListen } from './listen.js';
 
 export interface AuthOptions {

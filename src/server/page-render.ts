@@ -1,6 +1,6 @@
 // The status page as one HTML string: inline CSS, no scripts, every value escaped. Pure: snapshot and clock in.
-import type { FiringAlert } from '../alerts/engine.js';
-import type { ConnectorState, HealthSnapshot, OriginView } from '../state/snapshot.js';
+import type { FiringAlert } from '../alerts/index.js';
+import type { ConnectorState, HealthSnapshot, OriginView } from '../state/index.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

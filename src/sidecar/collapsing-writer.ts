@@ -1,7 +1,6 @@
 // cloudflared's records on their way to the log pipeline, with repeats collapsed (logs.repeats): the timer that
 // ships a window's summary when no further line arrives lives here, so the collapsing itself stays pure.
-import type { LogRecord } from '../telemetry/log-record.js';
-import { Repeats } from '../telemetry/repeats.js';
+import { type LogRecord, Repeats } from '../telemetry/logs/index.js';
 
 export interface CollapsingWriterOptions {
   readonly windowMs: number;

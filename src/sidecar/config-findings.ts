@@ -1,10 +1,8 @@
 // The insecure settings of a cloudflared config, counted by a bounded set of findings for the
 // `tunnelwatch_config_insecure` metric and the TunnelConfigInsecure alert. The lint itself lives in
 // src/cloudflared; this only picks its security findings.
-import { readTextOrUndefined } from '../cli/io.js';
-import type { CloudflaredConfig } from '../cloudflared/config-file.js';
-import { lintConfigFile } from '../cloudflared/config-lint.js';
-import { lintIngress } from '../cloudflared/ingress-lint.js';
+import { readTextOrUndefined } from '../base/index.js';
+import { type CloudflaredConfig, lintConfigFile, lintIngress } from '../cloudflared/config/index.js';
 
 export const INSECURE_FINDINGS = {
   TW_WARN_INGRESS_NO_TLS_VERIFY: 'no_tls_verify',

@@ -1,9 +1,9 @@
 // The connector tunnelwatch runs: the real cloudflared (a path or a name on PATH), or with
 // `cloudflared.binary: emulator` the built-in emulator, spawned and supervised exactly the same way.
 import { join } from 'node:path';
-import type { Settings } from '../config/schema.js';
-import { packageRoot } from '../cli/package-root.js';
-import { buildCommand, type Command } from '../supervisor/command.js';
+import type { Settings } from '../config/index.js';
+import { packageRoot } from '../base/index.js';
+import { buildCommand, type Command } from '../supervisor/index.js';
 
 export const EMULATOR_BINARY = 'emulator';
 

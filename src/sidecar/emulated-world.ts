@@ -4,9 +4,9 @@
 // collector. The connector itself is still spawned and supervised by tunnelwatch like a real cloudflared.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Settings } from '../config/schema.js';
+import type { Settings } from '../config/index.js';
 import { startDemoStack, type DemoStack } from '../emulator/demo-stack.js';
-import { Secret } from '../secret.js';
+import { Secret } from '../base/index.js';
 
 export interface EmulatedWorld {
   readonly stack: DemoStack;

@@ -1,6 +1,6 @@
 // What a new health snapshot changed, as log records for people: the connector's state (with its reasons),
 // each origin going up or down, and the edge view appearing, changing or becoming unknown. Pure.
-import type { HealthSnapshot } from '../state/snapshot.js';
+import type { HealthSnapshot } from '../state/index.js';
 
 export interface Change {
   readonly level: 'info' | 'warn' | 'error';

@@ -3,20 +3,13 @@
 // from the supervisor enter here too, so a lost connection changes the state at once, between polls.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { ConnectorMetrics } from '../cloudflared/connector-metrics.js';
-import type { LogEvent } from '../cloudflared/log-event.js';
-import type { Settings } from '../config/schema.js';
-import type { Collector } from '../collectors/collector.js';
-import { connectorCollector } from '../collectors/connector.js';
-import type { EdgeCollector } from '../collectors/edge.js';
-import { edgeReachCollector, type EdgeReachCollector } from '../collectors/edge-reach.js';
-import { originsCollector, readConfig, type OriginsCollector } from '../collectors/origins.js';
+import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
+import type { LogEvent } from '../cloudflared/log/index.js';
+import type { Settings } from '../config/index.js';
+import { type Collector, CollectorRunner, connectorCollector, type EdgeCollector, edgeReachCollector, type EdgeReachCollector, originsCollector, type OriginsCollector, readConfig } from '../collectors/index.js';
 import { insecureFindings, type InsecureFinding } from './config-findings.js';
-import { CollectorRunner } from '../collectors/runner.js';
-import { HealthModel, healthOptions } from '../state/health.js';
-import type { Observation } from '../state/observations.js';
-import type { HealthSnapshot } from '../state/snapshot.js';
-import { pointSpan } from '../telemetry/spans.js';
+import { HealthModel, healthOptions, type HealthSnapshot, type Observation } from '../state/index.js';
+import { pointSpan } from '../telemetry/tracing/index.js';
 import { describeChanges } from './health-log.js';
 
 export interface HealthWatchOptions {

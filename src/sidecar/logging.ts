@@ -1,15 +1,10 @@
 // The log pipeline from settings: redaction of every configured secret, the spooled sinks (Loki, syslog),
 // stdout, and tunnelwatch's own pino logger feeding the same pipeline.
-import { readTextOrUndefined } from '../cli/io.js';
+import { readTextOrUndefined } from '../base/index.js';
 import type { Logger } from 'pino';
-import type { Settings } from '../config/schema.js';
-import { LogPipeline, type LineOutput } from '../telemetry/log-pipeline.js';
-import type { RecordLabels } from '../telemetry/log-record.js';
-import { createLogger } from '../telemetry/logger.js';
-import { openLokiSink, type SpoolPlace } from '../telemetry/loki-sink.js';
-import type { SpoolShipperSink } from '../telemetry/spooled-sink.js';
-import { openSyslogSink } from '../telemetry/syslog-sink.js';
-import { Redactor } from '../telemetry/redact.js';
+import type { Settings } from '../config/index.js';
+import { createLogger, type LineOutput, LogPipeline, type RecordLabels, Redactor } from '../telemetry/logs/index.js';
+import { openLokiSink, openSyslogSink, type SpoolPlace, type SpoolShipperSink } from '../telemetry/sinks/index.js';
 
 export interface Logging {
   readonly pipeline: LogPipeline;

@@ -2,19 +2,15 @@
 // plus the pipeline and collector sets. docs/metrics.md is rendered from the same function with empty
 // sources, so the reference lists exactly what a running sidecar serves.
 import type { Registry } from 'prom-client';
-import type { ConnectorMetrics } from '../cloudflared/connector-metrics.js';
-import type { CollectorStats } from '../collectors/runner.js';
-import type { EdgeReachReport } from '../probers/edge-reach.js';
-import type { ProbeResult } from '../probers/prober.js';
-import type { HealthSnapshot } from '../state/snapshot.js';
-import { collectorMetrics } from '../telemetry/collector-metrics.js';
-import type { RecordLabels } from '../telemetry/log-record.js';
-import { renderMetricsDoc } from '../telemetry/metrics-doc.js';
-import { PipelineMetrics } from '../telemetry/pipeline-metrics.js';
-import { buildRegistry, type MetricSet } from '../telemetry/registry.js';
-import { alertMetrics } from '../alerts/metrics.js';
-import { effectiveRules } from '../alerts/overrides.js';
-import { VERSION } from '../version.js';
+import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
+import { collectorMetrics, type CollectorStats } from '../collectors/index.js';
+import type { EdgeReachReport, ProbeResult } from '../probers/index.js';
+import type { HealthSnapshot } from '../state/index.js';
+import type { RecordLabels } from '../telemetry/logs/index.js';
+import { buildRegistry, type MetricSet, PipelineMetrics, renderMetricsDoc } from '../telemetry/metrics/index.js';
+import { alertMetrics, effectiveRules } from '../alerts/index.js';
+import { VERSION } from '../base/index.js';
+import { RESTART_REASONS } from '../supervisor/index.js';
 
 /** What the registry reads at scrape time (the HealthWatch provides all of it). */
 export interface HealthSources {
@@ -71,6 +67,7 @@ export function renderFullMetricsDoc(): string {
     sinks: [],
     connectorUp: () => false,
     breakerOpen: () => false,
+    restartReasons: RESTART_REASONS,
   });
   const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined, edgeReach: undefined, configFindings: undefined };
   const alerts = alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] });

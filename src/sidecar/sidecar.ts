@@ -5,24 +5,19 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { startAlerting, type Alerting } from '../alerts/alerting.js';
-import type { AlertInputs } from '../alerts/rules.js';
+import { type Alerting, type AlertInputs, startAlerting } from '../alerts/index.js';
 import { parseTunnelToken } from '../cloudflared/token.js';
-import type { Settings } from '../config/schema.js';
-import { buildServer } from '../server/app.js';
-import { parseListen } from '../server/listen.js';
-import type { ChildExit } from '../supervisor/child.js';
-import type { LineOutput } from '../telemetry/log-pipeline.js';
-import type { RecordLabels } from '../telemetry/log-record.js';
-import { PipelineMetrics } from '../telemetry/pipeline-metrics.js';
-import { traceFields } from '../telemetry/trace-context.js';
-import { startTracing, type Tracing } from '../telemetry/tracing.js';
-import { VERSION } from '../version.js';
+import type { Settings } from '../config/index.js';
+import { buildServer, parseListen } from '../server/index.js';
+import { type ChildExit, RESTART_REASONS } from '../supervisor/index.js';
+import { type LineOutput, type RecordLabels, ReportThrottle } from '../telemetry/logs/index.js';
+import { PipelineMetrics } from '../telemetry/metrics/index.js';
+import { startTracing, traceFields, type Tracing } from '../telemetry/tracing/index.js';
+import { VERSION } from '../base/index.js';
 import { connectorCommand } from './connector-command.js';
 import { HealthWatch } from './health.js';
 import { sidecarRegistry } from './registry.js';
 import { startLogging, type Logging } from './logging.js';
-import { ReportThrottle } from '../telemetry/report-throttle.js';
 import { lockSpoolDir, type SpoolLock } from './spool-lock.js';
 import { clearConnectorPid, recordConnectorPid, stopStaleConnector } from './stale-connector.js';
 import { startSupervision, type Supervision } from './supervision.js';
@@ -132,6 +127,7 @@ export class Sidecar {
       sinks: logging.sinks,
       connectorUp: () => late.supervision?.supervisor.pid !== undefined,
       breakerOpen: () => late.supervision?.supervisor.state === 'breaker_open',
+      restartReasons: RESTART_REASONS,
     });
     late.metrics = metrics;
     const health = await HealthWatch.create({ settings, logger: log, metricsAddress: () => late.supervision?.metricsAddress() });

@@ -1,22 +1,13 @@
 // The supervisor wired to the rest: every cloudflared line parsed once and fanned out (log record, metrics,
 // labels, the health model), every restart logged with its reason and counted, and the "disconnected too
 // long" restart driven by the same connection reducer the health model uses.
-import type { LogEvent } from '../cloudflared/log-event.js';
-import { errorText } from '../cloudflared/last-error.js';
-import { salvageCutJson } from '../cloudflared/log-cut.js';
-import { parseLogLine } from '../cloudflared/log-line.js';
-import { JsonMender } from '../cloudflared/log-mend.js';
-import { repeatKey } from '../cloudflared/repeat-key.js';
-import type { Settings } from '../config/schema.js';
-import { applyEvent, initialConnections, slotsUp, type ConnectionsState } from '../state/connections.js';
-import type { ProcessObservation } from '../state/observations.js';
-import type { Command } from '../supervisor/command.js';
-import { DisconnectWatch } from '../supervisor/disconnect-watch.js';
-import type { RestartReason } from '../supervisor/restart-policy.js';
-import { Supervisor, supervisorOptions } from '../supervisor/supervisor.js';
-import { connectorRecord, learnLabels, type RecordLabels } from '../telemetry/log-record.js';
-import type { PipelineMetrics } from '../telemetry/pipeline-metrics.js';
-import { pointSpan } from '../telemetry/spans.js';
+import { errorText, JsonMender, type LogEvent, parseLogLine, repeatKey, salvageCutJson } from '../cloudflared/log/index.js';
+import type { Settings } from '../config/index.js';
+import { applyEvent, type ConnectionsState, initialConnections, type ProcessObservation, slotsUp } from '../state/index.js';
+import { type Command, DisconnectWatch, type RestartReason, Supervisor, supervisorOptions } from '../supervisor/index.js';
+import { connectorRecord, learnLabels, type RecordLabels } from '../telemetry/logs/index.js';
+import type { PipelineMetrics } from '../telemetry/metrics/index.js';
+import { pointSpan } from '../telemetry/tracing/index.js';
 import { CollapsingWriter } from './collapsing-writer.js';
 import type { Logging } from './logging.js';
 
@@ -98,7 +89,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
     watch?.update(slotsUp(connections).length);
     o.onEvent?.(event, at);
   };
-  /** Torn JSON lines are put back together per output stream of the running process (see log-mend.ts). */
+  /** Torn JSON lines are put back together per output stream of the running process (see src/cloudflared/log/mend.ts). */
   let menders = { stdout: new JsonMender(), stderr: new JsonMender() };
   const flushMenders = (pid: number | undefined): void => {
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -139,7 +130,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
     log[reason === undefined ? 'info' : 'warn'](fields, `cloudflared exited (${how}) after ${(durationMs / 1000).toFixed(1)}s${said}`);
   });
   supervisor.on('restarting', ({ reason, delayMs, attempt }) => {
-    o.metrics.restarted(reason);
+    o.metrics.restarted(reason.kind);
     restarts.push(now());
     if (restarts.length > 100) restarts.shift();
     pointSpan('connector restart', { reason: reason.kind, delay_ms: delayMs, attempt });

@@ -1,4 +1,4 @@
-import type { LogEvent } from '../cloudflared/log-event.js';
+import type { LogEvent } from '../cloudflared/log/index.js';
 
 // Per-HA-slot connection state derived from cloudflared's log events. One reducer serves both the offline
 // `analyze` command and the live health model, so both agree on what "up" and "down" mean.

@@ -2,9 +2,9 @@
 // /metrics polls, the Cloudflare API and the origin probers into one immutable snapshot per observation.
 // Pure: no I/O, no timers, no clock; every time is an observation's `at`, and the model's clock never goes back
 // (an observation stamped earlier than the last one is applied at the latest time seen).
-import type { ConnectorMetrics } from '../cloudflared/connector-metrics.js';
-import type { LogEvent } from '../cloudflared/log-event.js';
-import type { Settings } from '../config/schema.js';
+import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
+import type { LogEvent } from '../cloudflared/log/index.js';
+import type { Settings } from '../config/index.js';
 import { applyEvent, initialConnections, slotsUp, type ConnectionsState } from './connections.js';
 import { trackDisagreements, type ComparableViews, type DisagreementTimers } from './disagreement.js';
 import type { EdgeConnector, Observation, ProcessObservation, TunnelStatus } from './observations.js';

@@ -1,7 +1,7 @@
 // What the collectors and the supervisor tell the health model. Each observation is plain data stamped with
 // the wall-clock time it was made; the model (health.ts) folds them into one snapshot. No I/O here.
-import type { LogEvent } from '../cloudflared/log-event.js';
-import type { ConnectorMetrics } from '../cloudflared/connector-metrics.js';
+import type { LogEvent } from '../cloudflared/log/index.js';
+import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
 
 /** The supervisor's view of the child process. */
 export interface ProcessObservation {

@@ -1,6 +1,6 @@
 // The command line and environment of the supervised cloudflared (reference §5, §12.1). Tunnel-level flags go
 // before `run`; the token travels only in the environment, never on argv, where `ps` and /proc would show it.
-import type { Settings } from '../config/schema.js';
+import type { Settings } from '../config/index.js';
 
 export interface Command {
   readonly file: string;

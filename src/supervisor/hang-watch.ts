@@ -1,17 +1,10 @@
 // Hang detection for one child: cloudflared is hung when it has written no line and its metrics server has not
 // answered for `timeoutMs`. A healthy connector is often silent for hours, so silence alone only triggers a
 // probe of `/healthcheck`; an answer counts as activity.
+import { connectAddress } from '../cloudflared/metrics/index.js';
 
 /** Resolves true when something answered at `address` within `timeoutMs`; never rejects. */
 export type Probe = (address: string, timeoutMs: number) => Promise<boolean>;
-
-/** A wildcard listen address, turned into one a client can connect to. */
-export function connectAddress(address: string): string {
-  if (address.startsWith('0.0.0.0:')) return `127.0.0.1:${address.slice('0.0.0.0:'.length)}`;
-  if (address.startsWith('[::]:')) return `[::1]:${address.slice('[::]:'.length)}`;
-  if (address.startsWith(':')) return `127.0.0.1${address}`;
-  return address;
-}
 
 /** GET http://<address>/healthcheck. */
 export const healthcheckProbe: Probe = async (address, timeoutMs) => {

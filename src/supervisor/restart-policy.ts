@@ -2,7 +2,10 @@
 // random share of the other half: replicas spread out, yet never restart at once in a tight loop), reset once a child has
 // stayed up long enough, and a crash-loop breaker that stops restarting after too many restarts in a window.
 // Pure: the caller passes the time and the random source.
-import type { Settings } from '../config/schema.js';
+import type { Settings } from '../config/index.js';
+
+/** Why a connector was restarted; the `reason` label of tunnelwatch_connector_restarts_total. */
+export const RESTART_REASONS = ['exit', 'signal', 'hang', 'disconnected_too_long', 'start_failed'] as const satisfies readonly RestartReason['kind'][];
 
 export type RestartReason =
   | { readonly kind: 'exit'; readonly code: number }

@@ -1,8 +1,8 @@
 // Runs cloudflared and keeps it running: start, on every unexpected end ask the restart policy, restart after
 // the backoff or stop for good when the crash-loop breaker opens. stop() is the graceful path (tunnelwatch's
 // own SIGTERM): one SIGTERM to the child, cloudflared's grace period plus a margin, then SIGKILL.
-import { parseLogLine } from '../cloudflared/log-line.js';
-import type { Settings } from '../config/schema.js';
+import { parseLogLine } from '../cloudflared/log/index.js';
+import type { Settings } from '../config/index.js';
 import { Child, type ChildExit, type ChildLine } from './child.js';
 import type { Command } from './command.js';
 import { TypedEmitter } from './emitter.js';

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
-import { readTextOrUndefined, type Io } from '../../src/cli/io.js';
+import { type Io } from '../../src/cli/io.js';
+import { readTextOrUndefined } from '../../src/base/input-file.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../bin/tunnelwatch', import.meta.url));

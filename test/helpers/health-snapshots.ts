@@ -1,8 +1,9 @@
 // Hand-made health snapshots and cloudflared metrics for the server and metrics tests.
-import { readConnectorMetrics, type ConnectorMetrics } from '../../src/cloudflared/connector-metrics.js';
-import { parseExposition } from '../../src/cloudflared/exposition.js';
+import { readConnectorMetrics, type ConnectorMetrics } from '../../src/cloudflared/metrics/connector-metrics.js';
+import { parseExposition } from '../../src/cloudflared/metrics/exposition.js';
 import type { HealthSnapshot, OriginView } from '../../src/state/snapshot.js';
-import { buildRegistry, type MetricSources } from '../../src/telemetry/registry.js';
+import type { MetricSources } from '../../src/telemetry/metrics/metric-set.js';
+import { buildRegistry } from '../../src/telemetry/metrics/registry.js';
 import type { Registry } from 'prom-client';
 import { readProm } from '../fixtures/metrics/golden.js';
 

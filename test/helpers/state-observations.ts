@@ -1,7 +1,7 @@
 // Observation builders for the health model tests: plain typed data, as the collectors would send it.
 import fc from 'fast-check';
-import type { ConnectorMetrics } from '../../src/cloudflared/connector-metrics.js';
-import type { LogEvent } from '../../src/cloudflared/log-event.js';
+import type { ConnectorMetrics } from '../../src/cloudflared/metrics/connector-metrics.js';
+import type { LogEvent } from '../../src/cloudflared/log/event.js';
 import { HealthModel, type HealthOptions } from '../../src/state/health.js';
 import type { LogObservation, Observation, ProcessObservation } from '../../src/state/observations.js';
 import type { HealthSnapshot } from '../../src/state/snapshot.js';

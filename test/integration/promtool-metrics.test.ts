@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/app.js';
-import type { ConnectorMetrics } from '../../src/cloudflared/connector-metrics.js';
+import type { ConnectorMetrics } from '../../src/cloudflared/metrics/connector-metrics.js';
 import type { HealthSnapshot } from '../../src/state/snapshot.js';
-import { buildRegistry } from '../../src/telemetry/registry.js';
+import { buildRegistry } from '../../src/telemetry/metrics/registry.js';
 import { connectorMetricsFixture, downSnapshot, healthySnapshot, manyOrigins, sources } from '../helpers/health-snapshots.js';
 
 // The real `promtool check metrics` (Debian package `prometheus`) lints what /metrics serves: naming, units,

@@ -7,10 +7,10 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Spool } from '../../src/telemetry/spool.js';
-import type { SyslogRecord } from '../../src/telemetry/syslog-format.js';
-import { SyslogShipper } from '../../src/telemetry/syslog-shipper.js';
-import type { SyslogProtocol } from '../../src/telemetry/syslog-sender.js';
+import { Spool } from '../../src/telemetry/sinks/spool.js';
+import type { SyslogRecord } from '../../src/telemetry/sinks/syslog-format.js';
+import { SyslogShipper } from '../../src/telemetry/sinks/syslog-shipper.js';
+import type { SyslogProtocol } from '../../src/telemetry/sinks/syslog-sender.js';
 
 // The real rsyslog (Debian package `rsyslog`) as the SIEM-side receiver: imtcp (octet counting) and imudp on
 // 127.0.0.1, one ruleset writing every message as a JSON line built from rsyslog's own parsed properties.

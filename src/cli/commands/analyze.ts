@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { summarise } from '../../analysis/summary.js';
-import type { LogEvent } from '../../cloudflared/log-event.js';
-import { parseLogLine } from '../../cloudflared/log-line.js';
+import { summarise } from '../../analysis/index.js';
+import { type LogEvent, parseLogLine } from '../../cloudflared/log/index.js';
 import { parseCommandArgs } from '../args.js';
-import { EXIT, write, type Io } from '../io.js';
+import { EXIT, type Io } from '../io.js';
+import { write } from '../../base/index.js';
 import { renderSummary } from '../render-summary.js';
 
 const USAGE = `Usage: tunnelwatch analyze [--json] [FILE|-]

@@ -3,13 +3,12 @@ import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulatedWorld, type EmulatedWorld } from '../../sidecar/emulated-world.js';
-import { Sidecar } from '../../sidecar/sidecar.js';
-import type { HealthSnapshot } from '../../state/snapshot.js';
-import type { LineOutput } from '../../telemetry/log-pipeline.js';
-import { levelName } from '../../telemetry/log-record.js';
+import { type EmulatedWorld, Sidecar, startEmulatedWorld } from '../../sidecar/index.js';
+import type { HealthSnapshot } from '../../state/index.js';
+import { levelName, type LineOutput } from '../../telemetry/logs/index.js';
 import { parseCommandArgs, parseTiming } from '../args.js';
-import { EXIT, write, type Io } from '../io.js';
+import { EXIT, type Io } from '../io.js';
+import { write } from '../../base/index.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { loadSettingsFor } from '../settings-input.js';
 

@@ -1,6 +1,7 @@
 import { runApiEmulator } from '../../emulator/api/main.js';
 import { runEmulatedCloudflared } from '../../emulator/cloudflared/main.js';
-import { EXIT, write, type Io } from '../io.js';
+import { EXIT, type Io } from '../io.js';
+import { write } from '../../base/index.js';
 
 const USAGE = `Usage: tunnelwatch emulate cloudflared [cloudflared arguments...]
        tunnelwatch emulate api [--listen HOST:PORT] [--state FILE]

@@ -1,9 +1,8 @@
-import { formatOriginService } from '../../cloudflared/origin-service.js';
-import { matchIngress } from '../../cloudflared/ingress-match.js';
-import { hasErrors } from '../../diagnostic.js';
+import { formatOriginService, matchIngress } from '../../cloudflared/config/index.js';
+import { hasErrors, whyUnreadable, write } from '../../base/index.js';
 import { parseCommandArgs } from '../args.js';
 import { checkConfigFile } from '../cloudflared-config-input.js';
-import { EXIT, whyUnreadable, write, type Io } from '../io.js';
+import { EXIT, type Io } from '../io.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 
 const USAGE = `Usage: tunnelwatch ingress match [--config FILE] [--json] URL

@@ -1,9 +1,8 @@
-import type { Settings } from '../../config/schema.js';
-import { EMULATOR_BINARY } from '../../sidecar/connector-command.js';
-import { startEmulatedWorld, type EmulatedWorld } from '../../sidecar/emulated-world.js';
-import { Sidecar } from '../../sidecar/sidecar.js';
+import type { Settings } from '../../config/index.js';
+import { type EmulatedWorld, EMULATOR_BINARY, Sidecar, startEmulatedWorld } from '../../sidecar/index.js';
 import { parseCommandArgs, parseTiming } from '../args.js';
-import { EXIT, write, type Io } from '../io.js';
+import { EXIT, type Io } from '../io.js';
+import { write } from '../../base/index.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { loadSettingsFor } from '../settings-input.js';
 

@@ -1,7 +1,8 @@
-import { LEAVES } from '../../config/leaves.js';
-import { Redactor } from '../../telemetry/redact.js';
+import { LEAVES } from '../../config/index.js';
+import { Redactor } from '../../telemetry/logs/index.js';
 import { parseCommandArgs } from '../args.js';
-import { EXIT, write, type Io } from '../io.js';
+import { EXIT, type Io } from '../io.js';
+import { write } from '../../base/index.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { loadSettingsFor } from '../settings-input.js';
 

@@ -1,7 +1,7 @@
-import { hasErrors, type Diagnostic } from '../../diagnostic.js';
+import { type Diagnostic, hasErrors, whyUnreadable, write } from '../../base/index.js';
 import { parseCommandArgs } from '../args.js';
 import { checkConfigFile } from '../cloudflared-config-input.js';
-import { EXIT, whyUnreadable, write, type Io } from '../io.js';
+import { EXIT, type Io } from '../io.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { loadSettingsFor } from '../settings-input.js';
 

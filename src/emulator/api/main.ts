@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import * as z from 'zod';
 import { encodeTunnelToken } from '../../cloudflared/token.js';
-import { readTextOrUndefined, write } from '../../cli/io.js';
+import { readTextOrUndefined, write } from '../../base/index.js';
 import { faultPatchSchema, Faults, type FaultPatch } from './faults.js';
 import { RateLimiter } from './rate-limit.js';
 import { parseSeed, readSeedDocument, SeedError, type ApiEmulatorSeed } from './seed.js';

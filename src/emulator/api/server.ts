@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Secret } from '../../secret.js';
+import type { Secret } from '../../base/index.js';
 import { authenticationError, failure, noRoute, rateLimited, type Reply } from './envelope.js';
 import type { Faults } from './faults.js';
 import { json, readJson, sendReply, type Incoming } from './http.js';

@@ -2,8 +2,7 @@
 // flags] [TUNNEL]`, `cloudflared version [--short]` and `--version`. Each level only knows its own flags
 // (urfave/cli v2), so a run-level flag before `run` or a tunnel-level flag after it is "Incorrect Usage"
 // printed with the help on stdout — an error cloudflared's main ignores, so the exit status is 0.
-import type { FlagDef } from './flags.js';
-import { HELP_FLAG, RUN_FLAGS, TUNNEL_FLAGS, VERSION_FLAG } from './flags.js';
+import { type FlagDef, HELP_FLAG, RUN_FLAGS, TUNNEL_FLAGS, VERSION_FLAG } from './flags.js';
 import { envError, envValue, parseLevel, type FlagValues } from './goflag.js';
 import { appHelp, runHelp, tunnelHelp } from './help.js';
 

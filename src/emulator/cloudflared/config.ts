@@ -4,7 +4,7 @@
 // config. Without --config the default directories are searched (config.FindDefaultConfigPath).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseCloudflaredConfig, type CloudflaredConfig } from '../../cloudflared/config-file.js';
+import { parseCloudflaredConfig, type CloudflaredConfig } from '../../cloudflared/config/index.js';
 
 export type ConfigLoad =
   | { readonly kind: 'none' }

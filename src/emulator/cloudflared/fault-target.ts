@@ -1,6 +1,5 @@
 // Applying faults to the running emulator (the FaultTarget the fault steps act through).
-import type { Fault, FaultTarget } from './faults.js';
-import { applyFault } from './faults.js';
+import { applyFault, type Fault, type FaultTarget } from './faults.js';
 import { goPanicText } from './panic.js';
 import type { LiveConn, TunnelRuntime } from './runtime.js';
 

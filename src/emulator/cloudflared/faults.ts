@@ -2,7 +2,7 @@
 // endpoint (validated with zod, so bad input is reported, never thrown), the persistent fault flags the
 // connection code consults, and how a step is applied.
 import { z } from 'zod';
-import { parseGoDuration } from '../../cloudflared/go-duration.js';
+import { parseGoDuration } from '../../go/index.js';
 
 /** A cloudflared duration: a Go duration string (`5s`, `1m30s`) or a number of seconds. */
 export const DurationSchema = z.union([

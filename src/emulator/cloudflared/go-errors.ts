@@ -5,7 +5,7 @@ import { getServers } from 'node:dns';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { getSystemErrorMap } from 'node:util';
-import { goQuote } from '../../cloudflared/go-quote.js';
+import { goQuote } from '../../go/index.js';
 
 /** An origin failure, its message already in Go's words. */
 export class OriginError extends Error {}

@@ -1,10 +1,8 @@
 // Go's flag.FlagSet.Parse as urfave/cli v2 drives it for one command level: `-f`/`--f`, `-f=v`, `-f v`, bool
 // flags never take the next argument, parsing stops at the first non-flag argument or after `--`, and the
 // error texts are Go's (`flag provided but not defined: -metrics`).
-import { parseGoDuration } from '../../cloudflared/go-duration.js';
-import { goQuote } from '../../cloudflared/go-quote.js';
-import type { FlagDef, FlagKind } from './flags.js';
-import { findFlag } from './flags.js';
+import { goQuote, parseGoDuration } from '../../go/index.js';
+import { findFlag, type FlagDef, type FlagKind } from './flags.js';
 
 /** Values given on the command line, by canonical flag name, in order of appearance. */
 export type FlagValues = Map<string, string[]>;

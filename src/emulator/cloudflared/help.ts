@@ -1,8 +1,7 @@
 // The help texts urfave/cli prints (to stdout) after "Incorrect Usage" or for --help: the `tunnel run`
 // command's custom template (subcommands.go commandHelpTemplate) and the `tunnel` subcommand-app template.
 // Flag lines follow urfave's stringifyFlag: `--name value, -n value\tusage (default: "x") [$ENV]`.
-import type { FlagDef } from './flags.js';
-import { HELP_FLAG, RUN_FLAGS, TUNNEL_FLAGS } from './flags.js';
+import { type FlagDef, HELP_FLAG, RUN_FLAGS, TUNNEL_FLAGS } from './flags.js';
 
 function flagLine(def: FlagDef): string {
   const takesValue = def.kind !== 'bool';

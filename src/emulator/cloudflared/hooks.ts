@@ -1,5 +1,5 @@
-import type { IngressRule } from '../../cloudflared/config-file.js';
-import type { FieldValue } from '../../cloudflared/log-event.js';
+import type { IngressRule } from '../../cloudflared/config/index.js';
+import type { FieldValue } from '../../cloudflared/log/index.js';
 
 /** Writes one cloudflared log event (console or JSON per --output, to stderr), like zerolog in cloudflared. */
 export type EmulatorLog = (

@@ -3,8 +3,7 @@
 // Events below `--loglevel` are dropped from every writer.
 import { mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { FieldValue } from '../../cloudflared/log-event.js';
-import { formatConsoleJson, formatConsoleLine, formatFileJson, type WriteLevel } from '../../cloudflared/log-writer.js';
+import { type FieldValue, formatConsoleJson, formatConsoleLine, formatFileJson, type WriteLevel } from '../../cloudflared/log/index.js';
 import type { EmulatorLog } from './hooks.js';
 
 /** Ordered fields of one event; `error` sits where zerolog's `.Err()` put it. */

@@ -1,11 +1,8 @@
 // orchestration/orchestrator.go: the ingress rules in force and the remote configuration version. The edge
 // pushes dashboard configuration (UpdateConfig): newer versions are validated and applied and logged as
 // `Updated to new configuration`; `/config` serves the rules as GetVersionedConfigJSON marshals them.
-import { parseCloudflaredConfig, type CloudflaredConfig, type IngressRule, type WarpRouting } from '../../cloudflared/config-file.js';
-import { goJsonString } from '../../cloudflared/log-writer.js';
-import { formatOriginService } from '../../cloudflared/origin-service.js';
-import type { OriginRequest } from '../../cloudflared/origin-request.js';
-import { validateCloudflaredConfig } from '../../cloudflared/ingress-validate.js';
+import { type CloudflaredConfig, formatOriginService, type IngressRule, type OriginRequest, parseCloudflaredConfig, validateCloudflaredConfig, type WarpRouting } from '../../cloudflared/config/index.js';
+import { goJsonString } from '../../cloudflared/log/index.js';
 import type { EmulatorLogger } from './logger.js';
 import type { CloudflaredMetrics } from './metrics.js';
 

@@ -2,7 +2,7 @@
 // one INF line per row, then one structured `precheck` line per probe and `precheck complete`. Results
 // follow the emulated network: UDP rows fail while QUIC is blocked, every transport row while the edge is
 // unreachable.
-import type { FieldValue } from '../../cloudflared/log-event.js';
+import type { FieldValue } from '../../cloudflared/log/index.js';
 import type { EmulatorLogger } from './logger.js';
 
 type Status = 'PASS' | 'FAIL';

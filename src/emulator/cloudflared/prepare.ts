@@ -1,9 +1,8 @@
 // prepareTunnelConfig (cmd/cloudflared/tunnel/configuration.go): connector ID, ingress (config file, else
 // --url/--hello-world/--bastion/--unix-socket, else the 503 rule), protocol selector, grace period, edge IP
 // version and the ICMP proxy, each with cloudflared's log line or error (`Couldn't start tunnel` follows).
-import { parseCloudflaredConfig, type CloudflaredConfig } from '../../cloudflared/config-file.js';
-import { goQuote } from '../../cloudflared/go-quote.js';
-import { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from '../../cloudflared/origin-request.js';
+import { type CloudflaredConfig, DEFAULT_ORIGIN_REQUEST, type OriginRequest, parseCloudflaredConfig } from '../../cloudflared/config/index.js';
+import { goQuote } from '../../go/index.js';
 import type { Random } from './clock.js';
 import type { EmulatorLogger } from './logger.js';
 import { defaultRules, firstIngressError, type IngressState } from './orchestrator.js';

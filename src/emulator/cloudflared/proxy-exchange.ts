@@ -1,9 +1,8 @@
 // One request travelling edge → tunnel connection → cloudflared → origin, and the lines cloudflared logs
 // when it fails (proxy/logger.go, connection/quic_connection.go, connection/http2.go).
 import type { IncomingMessage } from 'node:http';
-import type { IngressRule } from '../../cloudflared/config-file.js';
-import type { FieldValue } from '../../cloudflared/log-event.js';
-import { formatOriginService } from '../../cloudflared/origin-service.js';
+import { formatOriginService, type IngressRule } from '../../cloudflared/config/index.js';
+import type { FieldValue } from '../../cloudflared/log/index.js';
 import { sendEdgeError, type Tunnel, type Visitor } from './edge-visitor.js';
 import type { ProxyHooks } from './hooks.js';
 

@@ -4,8 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { goSplitHostPort } from '../../cloudflared/go-url.js';
-import type { OriginService } from '../../cloudflared/origin-service.js';
+import { goSplitHostPort } from '../../go/index.js';
+import type { OriginService } from '../../cloudflared/config/index.js';
 import { OriginError } from './go-errors.js';
 import { type DialTarget, dialOrigin, startTls } from './origin-dial.js';
 import { endToEndHeaders, type OriginReply, originHeaders, roundTrip } from './origin-http.js';

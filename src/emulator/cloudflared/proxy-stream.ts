@@ -4,8 +4,8 @@
 // `destAddr`, counted in request_errors), but it does not implement the access client's framing: once the
 // dial succeeds it closes the origin connection and the visitor gets a 502, with no log line, as cloudflared
 // logs nothing above debug level for a stream it served.
-import { goSplitHostPort, parseGoUrl } from '../../cloudflared/go-url.js';
-import { formatOriginService } from '../../cloudflared/origin-service.js';
+import { goSplitHostPort, parseGoUrl } from '../../go/index.js';
+import { formatOriginService } from '../../cloudflared/config/index.js';
 import { OriginError } from './go-errors.js';
 import { dialOrigin } from './origin-dial.js';
 import { badGateway, type Exchange, reportFailure } from './proxy-exchange.js';

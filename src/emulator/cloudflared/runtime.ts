@@ -1,6 +1,6 @@
 // What the connection code of the emulated cloudflared shares: clock, logger, metrics, tracker, faults,
 // edge, and the process-wide shutdown latches (graceShutdownC and the server context in cmd.go).
-import type { FieldValue } from '../../cloudflared/log-event.js';
+import type { FieldValue } from '../../cloudflared/log/index.js';
 import { BackoffHandler } from './backoff.js';
 import type { Clock, Latch, Random } from './clock.js';
 import type { EdgeAddrs, EdgeClient } from './edge.js';

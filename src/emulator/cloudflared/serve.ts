@@ -2,7 +2,7 @@
 // attempt, log how it ended, rotate the edge address on connectivity errors, log `Retrying connection in
 // up to …`, wait the slot's backoff, and maybe fall back from QUIC to HTTP/2. The gauge
 // cloudflared_tunnel_ha_connections counts slots inside this function.
-import { formatGoDuration } from '../../cloudflared/go-duration.js';
+import { formatGoDuration } from '../../go/index.js';
 import { sleep } from './clock.js';
 import { serveConnection } from './dial.js';
 import { ConnLog, type ProtocolFallback, type SlotError, type TunnelRuntime } from './runtime.js';

@@ -3,12 +3,11 @@
 // numbers), then the default. Also the two views cloudflared logs or serves: `Settings: map[…]` (flags set on
 // the command line or from the file, read through Context.Generic) and `/diag/configuration`.
 import path from 'node:path';
-import type { FlagValue } from '../../cloudflared/config-flags.js';
-import { formatGoDuration, parseGoDuration } from '../../cloudflared/go-duration.js';
-import { Secret } from '../../secret.js';
+import type { FlagValue } from '../../cloudflared/config/index.js';
+import { formatGoDuration, parseGoDuration } from '../../go/index.js';
+import { Secret } from '../../base/index.js';
 import type { CommandLine } from './args.js';
-import type { FlagDef } from './flags.js';
-import { findFlag, NON_SECRET_FLAGS, RUN_FLAGS, SECRET_FLAG_NAMES, TUNNEL_FLAGS } from './flags.js';
+import { findFlag, type FlagDef, NON_SECRET_FLAGS, RUN_FLAGS, SECRET_FLAG_NAMES, TUNNEL_FLAGS } from './flags.js';
 import { envValue, goParseBool, goParseInt } from './goflag.js';
 
 /** Flag keys read from a config file (CloudflaredConfig.flags). */

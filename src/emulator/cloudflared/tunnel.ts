@@ -4,7 +4,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CloudflaredConfig } from '../../cloudflared/config-file.js';
+import type { CloudflaredConfig } from '../../cloudflared/config/index.js';
 import { BUILD_TIME } from './args.js';
 import { Latch, sleep, type Clock, type Random } from './clock.js';
 import { startControl } from './control.js';

@@ -1,7 +1,7 @@
 // Probes for Kubernetes: /healthz answers while the sidecar's event loop runs; /readyz while the connector
 // holds at least one registered connection (and, if configured, every origin is up).
 import type { FastifyPluginCallback } from 'fastify';
-import type { HealthSnapshot } from '../../state/snapshot.js';
+import type { HealthSnapshot } from '../../state/index.js';
 
 export interface Readiness {
   readonly ready: boolean;

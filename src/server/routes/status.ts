@@ -2,8 +2,8 @@
 // health snapshot as JSON stamped with the time it was served (with the firing alerts when built-in alerting
 // runs), and GET /, the same for humans as plain HTML that refreshes itself, no scripts, no external assets.
 import type { FastifyPluginCallback, onRequestHookHandler } from 'fastify';
-import type { FiringAlert } from '../../alerts/engine.js';
-import type { HealthSnapshot } from '../../state/snapshot.js';
+import type { FiringAlert } from '../../alerts/index.js';
+import type { HealthSnapshot } from '../../state/index.js';
 import { renderStatusPage } from '../page-render.js';
 
 // The page carries inline CSS only; the policy makes sure nothing else can ever load or run.

@@ -3,8 +3,8 @@
 // took. Waits are on lines and on the exit, each with a deadline; stop() kills only this process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { LogEvent } from '../../../src/cloudflared/log-event.js';
-import { parseLogLine } from '../../../src/cloudflared/log-line.js';
+import type { LogEvent } from '../../../src/cloudflared/log/event.js';
+import { parseLogLine } from '../../../src/cloudflared/log/line.js';
 
 export const EMULATOR_BIN = fileURLToPath(new URL('../../../bin/cloudflared-emulator', import.meta.url));
 

@@ -3,8 +3,8 @@
 // their levels and field names, the order of lifecycle events, exit statuses), compared surface by surface, and
 // judged against the allowed differences listed in docs/emulator.md ("Fidelity to the real binary").
 import { readFileSync } from 'node:fs';
-import type { Exposition } from '../../../src/cloudflared/exposition.js';
-import type { LogEvent } from '../../../src/cloudflared/log-event.js';
+import type { Exposition } from '../../../src/cloudflared/metrics/exposition.js';
+import type { LogEvent } from '../../../src/cloudflared/log/event.js';
 
 export type Subject = 'real' | 'emulator';
 

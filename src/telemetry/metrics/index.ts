@@ -1,0 +1,6 @@
+// The public face of src/telemetry/metrics/: what the rest of tunnelwatch may use from it.
+export { computedCounter, computedGauge, single, type Series } from './computed-metric.js';
+export type { MetricSet } from './metric-set.js';
+export { renderMetricsDoc } from './metrics-doc.js';
+export { PipelineMetrics } from './pipeline-metrics.js';
+export { buildRegistry } from './registry.js';

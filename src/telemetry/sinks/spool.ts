@@ -1,0 +1,280 @@
+import { mkdir, open, readdir, rm, truncate } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseLine, readPosition, readRange, segName, type SpoolPosition, syncDir, writeFileAtomic } from './spool-files.js';
+
+/**
+ * A durable, bounded on-disk FIFO of JSON records. Segment files `seg-<n>.jsonl` hold one
+ * `{"t":<append ms>,"r":<record>}` per line; `position.json` (replaced atomically) holds the committed
+ * read position. At-least-once: a batch is removed only by `commit`, so after a crash anything not
+ * committed is peeked again. Records are durable once `flush()` (or `peek()`, which flushes) resolved.
+ */
+export interface SpoolOptions {
+  dir: string;
+  /** Bound on pending bytes; over it, the oldest records are dropped and counted. */
+  maxBytes: number;
+  /** A new segment is started when the active one would grow past this. Default 1 MiB. */
+  segmentBytes?: number;
+  now?: () => number;
+  onDrop?: (count: number, reason: 'overflow' | 'corrupt') => void;
+}
+export type { SpoolPosition };
+export interface SpoolBatch<T> {
+  records: T[];
+  /** Append time (ms) of each record. */
+  appendedAtMs: number[];
+  /** Lines that were not valid JSON; they are skipped and counted as dropped on commit. */
+  corrupt: number;
+  start: SpoolPosition;
+  end: SpoolPosition;
+}
+export interface SpoolStats { bytes: number; records: number; oldestAgeMs: number; dropped: number }
+
+interface Segment { seq: number; size: number }
+const cmp = (a: SpoolPosition, b: SpoolPosition): number => a.segment - b.segment || a.offset - b.offset;
+
+export class Spool<T> {
+  #segs: Segment[] = [];
+  #pos: SpoolPosition = { segment: 1, offset: 0 };
+  #fh: FileHandle | undefined;
+  #buffer: string[] = [];
+  #pending = 0;
+  #dropped = 0;
+  /** Where the last peeked batch ends: records up to it are in a shipper's hands, being delivered. */
+  #inflightEnd: SpoolPosition | undefined;
+  /** Records of that batch the size bound pushed out: they count as dropped only if it is never committed. */
+  #evictedInFlight = 0;
+  #lock: Promise<unknown> = Promise.resolve();
+  readonly #o: Required<Omit<SpoolOptions, 'onDrop'>> & Pick<SpoolOptions, 'onDrop'>;
+
+  private constructor(o: SpoolOptions) {
+    this.#o = { segmentBytes: 1 << 20, now: Date.now, ...o };
+  }
+
+  static async open<T>(o: SpoolOptions): Promise<Spool<T>> {
+    const s = new Spool<T>(o);
+    await s.#load();
+    return s;
+  }
+
+  /** Buffers records in memory; they are written and fsynced by the next `flush()` or `peek()`. */
+  append(records: readonly T[]): void {
+    const t = this.#o.now();
+    for (const r of records) this.#buffer.push(`${JSON.stringify({ t, r })}\n`);
+  }
+
+  flush(): Promise<void> { return this.#locked(() => this.#flush()); }
+
+  /** The next batch from the committed position (at least one record if any is pending). */
+  peek(maxRecords: number, maxBytes: number): Promise<SpoolBatch<T>> {
+    return this.#locked(async () => {
+      await this.#flush();
+      // A batch peeked before and never committed (its delivery failed) lost what the bound pushed out of it.
+      this.#settleEvicted();
+      const b: SpoolBatch<T> = { records: [], appendedAtMs: [], corrupt: 0, start: { ...this.#pos }, end: { ...this.#pos } };
+      let bytes = 0;
+      for (const seg of this.#segs) {
+        if (seg.seq < b.end.segment) continue;
+        const from = seg.seq === b.end.segment ? b.end.offset : 0;
+        const buf = await readRange(join(this.#o.dir, segName(seg.seq)), from, seg.size);
+        let at = 0;
+        for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, at)) {
+          const n = b.records.length + b.corrupt;
+          if (n >= maxRecords || (n > 0 && bytes + nl + 1 - at > maxBytes)) return b;
+          const parsed = parseLine(buf.toString('utf8', at, nl));
+          if (parsed) { b.records.push(parsed.r as T); b.appendedAtMs.push(parsed.t); } else b.corrupt++;
+          bytes += nl + 1 - at;
+          at = nl + 1;
+          b.end = { segment: seg.seq, offset: from + at };
+          this.#inflightEnd = b.end;
+        }
+      }
+      return b;
+    });
+  }
+
+  /** Marks a peeked batch delivered. A batch already passed (e.g. dropped meanwhile) is a no-op. */
+  commit(batch: SpoolBatch<T>): Promise<void> {
+    return this.#locked(async () => {
+      if (cmp(batch.end, this.#pos) <= 0) {
+        // Passed by the size bound while it was being delivered: delivered after all, not dropped.
+        if (this.#inflightEnd !== undefined && cmp(batch.end, this.#inflightEnd) === 0) this.#evictedInFlight = 0;
+        this.#inflightEnd = undefined;
+        return;
+      }
+      this.#inflightEnd = undefined;
+      const n = cmp(batch.start, this.#pos) === 0 ? batch.records.length + batch.corrupt : await this.#countLines(batch.end);
+      this.#pending -= n;
+      if (batch.corrupt > 0) this.#countDropped(batch.corrupt, 'corrupt');
+      await this.#advance(batch.end);
+    });
+  }
+
+  stats(): Promise<SpoolStats> {
+    return this.#locked(async () => {
+      const bytes = this.#pendingBytes();
+      let oldestAgeMs = 0;
+      const head = this.#segs.find((s) => s.seq === this.#pos.segment);
+      if (this.#pending > 0 && head) {
+        const buf = await readRange(join(this.#o.dir, segName(head.seq)), this.#pos.offset, Math.min(head.size, this.#pos.offset + 65536));
+        const nl = buf.indexOf(10);
+        const p = nl >= 0 ? parseLine(buf.toString('utf8', 0, nl)) : undefined;
+        if (p) oldestAgeMs = Math.max(0, this.#o.now() - p.t);
+      }
+      return { bytes, records: this.#pending, oldestAgeMs, dropped: this.#dropped };
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#locked(async () => {
+      this.#settleEvicted();
+      await this.#flush();
+      await this.#fh?.close();
+      this.#fh = undefined;
+    });
+  }
+
+  #locked<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.#lock.then(fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  #pendingBytes(): number {
+    return this.#segs.reduce((sum, s) => sum + s.size, 0) - this.#pos.offset;
+  }
+
+  #settleEvicted(): void {
+    if (this.#evictedInFlight > 0) this.#countDropped(this.#evictedInFlight, 'overflow');
+    this.#evictedInFlight = 0;
+    this.#inflightEnd = undefined;
+  }
+
+  #countDropped(n: number, reason: 'overflow' | 'corrupt'): void {
+    this.#dropped += n;
+    this.#o.onDrop?.(n, reason);
+  }
+
+  async #load(): Promise<void> {
+    const { dir } = this.#o;
+    await mkdir(dir, { recursive: true });
+    const names = await readdir(dir);
+    for (const n of names) if (n.endsWith('.tmp')) await rm(join(dir, n), { force: true });
+    const seqs = names.flatMap((n) => /^seg-(\d+)\.jsonl$/.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b);
+    const pos = await readPosition(join(dir, 'position.json'));
+    if (pos) this.#pos = pos;
+    for (const seq of seqs) {
+      if (seq < this.#pos.segment) { await rm(join(dir, segName(seq)), { force: true }); continue; }
+      const fh = await open(join(dir, segName(seq)), 'r');
+      const { size } = await fh.stat();
+      await fh.close();
+      this.#segs.push({ seq, size });
+    }
+    const first = this.#segs[0];
+    if (!first || first.seq > this.#pos.segment) this.#pos = { segment: first?.seq ?? Math.max(1, this.#pos.segment), offset: 0 };
+    if (!first) this.#segs.push({ seq: this.#pos.segment, size: 0 });
+    const last = this.#segs[this.#segs.length - 1];
+    if (last && last.size > 0) {
+      // A crash mid-write leaves a partial last line: cut it off (it was never acknowledged).
+      const buf = await readRange(join(dir, segName(last.seq)), 0, last.size);
+      const keep = buf.lastIndexOf(10) + 1;
+      if (keep < last.size) { await truncate(join(dir, segName(last.seq)), keep); last.size = keep; }
+    }
+    const head = this.#segs.find((s) => s.seq === this.#pos.segment);
+    if (head && this.#pos.offset > head.size) this.#pos.offset = head.size;
+    this.#pending = await this.#countLines({ segment: Number.MAX_SAFE_INTEGER, offset: 0 });
+    await this.#openActive();
+  }
+
+  async #openActive(): Promise<void> {
+    const last = this.#segs[this.#segs.length - 1];
+    if (last) this.#fh = await open(join(this.#o.dir, segName(last.seq)), 'a');
+  }
+
+  async #countLines(to: SpoolPosition): Promise<number> {
+    let n = 0;
+    for (const s of this.#segs) {
+      if (s.seq < this.#pos.segment || s.seq > to.segment) continue;
+      const from = s.seq === this.#pos.segment ? this.#pos.offset : 0;
+      const end = s.seq === to.segment ? Math.min(to.offset, s.size) : s.size;
+      const buf = await readRange(join(this.#o.dir, segName(s.seq)), from, end);
+      for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
+    }
+    return n;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#buffer.length === 0) return;
+    const lines = this.#buffer;
+    this.#buffer = [];
+    let chunk = '';
+    let chunkBytes = 0;
+    for (const line of lines) {
+      const lb = Buffer.byteLength(line);
+      const active = this.#segs[this.#segs.length - 1];
+      if (!active || !this.#fh) throw new Error('spool is closed');
+      if (active.size + chunkBytes > 0 && active.size + chunkBytes + lb > this.#o.segmentBytes) {
+        await this.#fh.write(chunk);
+        await this.#fh.sync();
+        await this.#fh.close();
+        active.size += chunkBytes;
+        chunk = '';
+        chunkBytes = 0;
+        this.#segs.push({ seq: active.seq + 1, size: 0 });
+        await this.#openActive();
+        await syncDir(this.#o.dir);
+      }
+      chunk += line;
+      chunkBytes += lb;
+    }
+    const active = this.#segs[this.#segs.length - 1];
+    if (!active || !this.#fh) throw new Error('spool is closed');
+    await this.#fh.write(chunk);
+    await this.#fh.sync();
+    active.size += chunkBytes;
+    this.#pending += lines.length;
+    await this.#enforceBound();
+  }
+
+  async #enforceBound(): Promise<void> {
+    let excess = this.#pendingBytes() - this.#o.maxBytes;
+    if (excess <= 0) return;
+    let removed = 0;
+    let inflight = 0;
+    const to = { ...this.#pos };
+    for (const s of this.#segs) {
+      if (s.seq < to.segment || excess <= 0) continue;
+      const from = s.seq === to.segment ? to.offset : 0;
+      const buf = await readRange(join(this.#o.dir, segName(s.seq)), from, s.size);
+      let at = 0;
+      for (let nl = buf.indexOf(10); nl >= 0 && excess > 0; nl = buf.indexOf(10, at)) {
+        excess -= nl + 1 - at;
+        at = nl + 1;
+        removed++;
+        if (this.#inflightEnd !== undefined && cmp({ segment: s.seq, offset: from + at }, this.#inflightEnd) <= 0) inflight++;
+      }
+      to.segment = s.seq;
+      to.offset = from + at;
+    }
+    this.#pending -= removed;
+    // Records a shipper is delivering right now are dropped only if that delivery never commits.
+    this.#evictedInFlight += inflight;
+    this.#countDropped(removed - inflight, 'overflow');
+    await this.#advance(to);
+  }
+
+  /** Persists `to` as the committed position, then deletes fully consumed segments. */
+  async #advance(to: SpoolPosition): Promise<void> {
+    let pos = { ...to };
+    for (let i = 0; i < this.#segs.length - 1; i++) {
+      const s = this.#segs[i];
+      const next = this.#segs[i + 1];
+      if (s && next && s.seq === pos.segment && pos.offset >= s.size) pos = { segment: next.seq, offset: 0 };
+    }
+    await writeFileAtomic(join(this.#o.dir, 'position.json'), JSON.stringify(pos));
+    this.#pos = pos;
+    const gone = this.#segs.filter((s) => s.seq < pos.segment);
+    this.#segs = this.#segs.filter((s) => s.seq >= pos.segment);
+    for (const s of gone) await rm(join(this.#o.dir, segName(s.seq)), { force: true });
+  }
+}

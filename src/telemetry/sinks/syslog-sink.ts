@@ -1,0 +1,27 @@
+// The syslog sink: records are spooled as they are and formatted as RFC 5424 by the shipper when sent, so
+// the spool keeps the record (not one framing of it) and a change of receiver settings applies to the backlog.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Settings } from '../../config/index.js';
+import type { SpoolPlace } from './loki-sink.js';
+import { Spool } from './spool.js';
+import type { SyslogRecord } from './syslog-format.js';
+import { SyslogShipper } from './syslog-shipper.js';
+import { SpoolShipperSink } from './spooled-sink.js';
+
+type SyslogSettings = NonNullable<Settings['logs']['syslog']>;
+
+export async function openSyslogSink(syslog: SyslogSettings, place: SpoolPlace): Promise<SpoolShipperSink<SyslogRecord>> {
+  const spool = await Spool.open<SyslogRecord>({ dir: join(place.dir, 'syslog'), maxBytes: place.maxBytes, ...(place.onDrop === undefined ? {} : { onDrop: place.onDrop }) });
+  const shipper = new SyslogShipper({
+    spool,
+    host: syslog.host,
+    port: syslog.port,
+    protocol: syslog.protocol,
+    ...(syslog.caFile === undefined ? {} : { caFile: syslog.caFile }),
+    appName: syslog.appName,
+    hostname: hostname(),
+    facility: syslog.facility,
+  });
+  return new SpoolShipperSink('syslog', spool, shipper, (record) => record);
+}
