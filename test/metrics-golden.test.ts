@@ -17,7 +17,7 @@ import type { CollectorStats } from '../src/collectors/runner.js';
 import { settingsSchema } from '../src/config/schema.js';
 import type { ProbeResult } from '../src/probers/index.js';
 import { sidecarRegistry, type HealthSources } from '../src/sidecar/registry.js';
-import { HealthModel, healthOptions } from '../src/state/health.js';
+import { HealthModel, healthOptions } from '../src/state/health-model.js';
 import { PipelineMetrics } from '../src/telemetry/metrics/pipeline-metrics.js';
 import { Emulated } from './emulator-cloudflared-harness.js';
 import { UPDATE_GOLDEN } from './fixtures/metrics/golden.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../src/server/app.js';
-import { readiness } from '../src/server/routes/health.js';
+import { readiness } from '../src/server/routes/probes.js';
 import type { HealthSnapshot } from '../src/state/snapshot.js';
 import { downSnapshot, fixtureRegistry, healthySnapshot, manyOrigins } from './helpers/health-snapshots.js';
 

@@ -3,7 +3,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../src/config/load.js';
-import { HealthWatch } from '../src/sidecar/health.js';
+import { HealthWatch } from '../src/sidecar/health-watch.js';
 import { metricsOf } from './helpers/state-observations.js';
 
 async function watch(): Promise<HealthWatch> {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { settingsSchema } from '../src/config/schema.js';
-import { HealthModel, healthOptions, type HealthOptions } from '../src/state/health.js';
+import { HealthModel, healthOptions, type HealthOptions } from '../src/state/health-model.js';
 import type { Observation } from '../src/state/observations.js';
 import { CONNECTOR_STATES, REASON_CODES, type ConnectorState, type HealthSnapshot, type ReasonCode } from '../src/state/snapshot.js';
 import { TRANSITION_TABLE } from '../src/state/transitions.js';

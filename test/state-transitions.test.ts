@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HealthModel } from '../src/state/health.js';
+import { HealthModel } from '../src/state/health-model.js';
 import type { Observation } from '../src/state/observations.js';
 import { CONNECTOR_STATES, type ConnectorState } from '../src/state/snapshot.js';
 import { TRANSITION_TABLE, transitionPairs } from '../src/state/transitions.js';

@@ -76,6 +76,6 @@ describe('RestartPolicy', () => {
     expect([
       describeReason({ kind: 'exit', code: 1 }), describeReason({ kind: 'signal', signal: 'SIGKILL' }), describeReason({ kind: 'hang' }),
       describeReason({ kind: 'disconnected_too_long' }), describeReason({ kind: 'start_failed', error: 'spawn x ENOENT' }),
-    ]).toEqual(['exited with code 1', 'killed by SIGKILL', 'hung', 'disconnected too long', 'failed to start: spawn x ENOENT']);
+    ]).toEqual(['exit 1', 'signal SIGKILL', 'hang', 'disconnected_too_long', 'start failed: spawn x ENOENT']);
   });
 });

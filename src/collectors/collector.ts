@@ -26,7 +26,7 @@ export interface Collector {
 }
 
 /** An error and its causes as one line (`fetch failed: connect ECONNREFUSED 127.0.0.1:9`), for `error` fields. */
-export function describeError(error: unknown): string {
+export function errorChain(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth += 1) {

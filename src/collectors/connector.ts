@@ -5,7 +5,7 @@ import { connectAddress, parseExposition, readConnectorMetrics } from '../cloudf
 import { parseJsonObject } from '../cloudflared/log/index.js';
 import type { MetricsObservation, Observation, ReadyObservation } from '../state/index.js';
 import { inSpan } from '../telemetry/tracing/index.js';
-import { describeError, type Collector, type CollectContext } from './collector.js';
+import { errorChain, type Collector, type CollectContext } from './collector.js';
 
 export interface ConnectorCollectorOptions {
   /** host:port of cloudflared's metrics server; undefined until known (the cycle then produces nothing). */
@@ -101,7 +101,7 @@ class ConnectorCollector implements Collector {
       });
       return { kind: 'ready', at: ctx.now(), ok: true, ...ready };
     } catch (error) {
-      return { kind: 'ready', at: ctx.now(), ok: false, error: describeError(error) };
+      return { kind: 'ready', at: ctx.now(), ok: false, error: errorChain(error) };
     }
   }
 
@@ -114,7 +114,7 @@ class ConnectorCollector implements Collector {
       });
       return { kind: 'metrics', at: ctx.now(), ok: true, metrics };
     } catch (error) {
-      return { kind: 'metrics', at: ctx.now(), ok: false, error: describeError(error) };
+      return { kind: 'metrics', at: ctx.now(), ok: false, error: errorChain(error) };
     }
   }
 
@@ -146,9 +146,9 @@ class ConnectorCollector implements Collector {
         answer = { status: res.status, text: await readCapped(res, url) };
       } catch (error) {
         if (timeout.aborted) throw new Error(`GET ${url} timed out after ${String(this.#timeoutMs / 1000)}s`, { cause: error });
-        if (signal.aborted) throw new Error(`GET ${url} aborted: ${describeError(signal.reason)}`, { cause: error });
+        if (signal.aborted) throw new Error(`GET ${url} aborted: ${errorChain(signal.reason)}`, { cause: error });
         if (error instanceof Error && error.message.startsWith(`GET ${url}`)) throw error;
-        throw new Error(`GET ${url} failed: ${describeError(error)}`, { cause: error });
+        throw new Error(`GET ${url} failed: ${errorChain(error)}`, { cause: error });
       }
       return read(answer);
     });

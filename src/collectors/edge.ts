@@ -6,10 +6,10 @@
 import Cloudflare, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'cloudflare';
 import { trace, type Attributes } from '@opentelemetry/api';
 import type { Secret } from '../base/index.js';
-import type { EdgeConnection, EdgeConnector, EdgeObservation, TunnelStatus } from '../state/index.js';
+import { TUNNEL_STATUSES, type EdgeConnection, type EdgeConnector, type EdgeObservation, type TunnelStatus } from '../state/index.js';
 import { inSpan } from '../telemetry/tracing/index.js';
 import type { ApiBudget } from './api-budget.js';
-import { describeError, type CollectContext, type Collector } from './collector.js';
+import { errorChain, type CollectContext, type Collector } from './collector.js';
 import { boundedFetch } from './bounded-fetch.js';
 
 export interface EdgeCollectorOptions {
@@ -43,7 +43,7 @@ export const EDGE_REQUESTS_PER_CYCLE = 2;
 const MAX_ANSWER_BYTES = 8 << 20;
 /** A Retry-After longer than this is taken as this, so one odd header cannot blind the edge view for long. */
 const MAX_RETRY_AFTER_MS = 3_600_000;
-const STATUSES: ReadonlySet<string> = new Set<TunnelStatus>(['healthy', 'degraded', 'down', 'inactive']);
+const STATUSES: ReadonlySet<string> = new Set<TunnelStatus>(TUNNEL_STATUSES);
 
 const CALL_TUNNEL = 'zeroTrust.tunnels.cloudflared.get';
 const CALL_CONNECTIONS = 'zeroTrust.tunnels.cloudflared.connections.get';
@@ -201,7 +201,7 @@ class EdgeCollectorImpl implements EdgeCollector {
   #describeFailure(reasons: readonly unknown[], now: number): string {
     const first = reasons[0];
     // #call's message already describes the SDK error it wraps; its cause would only add the raw body.
-    const text = first instanceof Error ? first.message : describeError(first);
+    const text = first instanceof Error ? first.message : errorChain(first);
     let wait: { ms: number; status: number } | undefined;
     for (const reason of reasons) {
       const answer = apiStatus(reason instanceof Error ? reason.cause : undefined);
@@ -218,13 +218,13 @@ class EdgeCollectorImpl implements EdgeCollector {
   #describeCall(name: string, error: unknown): string {
     if (error instanceof APIConnectionTimeoutError) return `${name} timed out after ${String(this.#timeoutMs / 1000)}s (${this.#o.baseUrl})`;
     if (error instanceof APIUserAbortError) return `${name} aborted`;
-    if (error instanceof APIConnectionError) return `${name} could not reach ${this.#o.baseUrl}: ${describeError(error.cause ?? error)}`;
+    if (error instanceof APIConnectionError) return `${name} could not reach ${this.#o.baseUrl}: ${errorChain(error.cause ?? error)}`;
     const answer = apiStatus(error);
     if (answer) {
       const errors = answer.errors.map((e) => [e.code, e.message].filter((x) => x !== undefined).join(' ')).join('; ');
       return `${name} answered HTTP ${String(answer.status)}${errors === '' ? '' : ` (${errors})`}${hint(answer.status)}`;
     }
-    return `${name} failed: ${describeError(error)}`;
+    return `${name} failed: ${errorChain(error)}`;
   }
 
   #scrub(text: string): string {

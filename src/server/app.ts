@@ -7,7 +7,7 @@ import type { FiringAlert } from '../alerts/index.js';
 import type { Settings } from '../config/index.js';
 import type { HealthSnapshot } from '../state/index.js';
 import { bearerGuard } from './auth.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes } from './routes/probes.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { statusRoutes } from './routes/status.js';
 

@@ -15,7 +15,7 @@ import { PipelineMetrics } from '../telemetry/metrics/index.js';
 import { startTracing, traceFields, type Tracing } from '../telemetry/tracing/index.js';
 import { VERSION } from '../base/index.js';
 import { connectorCommand } from './connector-command.js';
-import { HealthWatch } from './health.js';
+import { HealthWatch } from './health-watch.js';
 import { sidecarRegistry } from './registry.js';
 import { startLogging, type Logging } from './logging.js';
 import { lockSpoolDir, type SpoolLock } from './spool-lock.js';

@@ -4,7 +4,7 @@
 import { errorText, JsonMender, type LogEvent, parseLogLine, repeatKey, salvageCutJson } from '../cloudflared/log/index.js';
 import type { Settings } from '../config/index.js';
 import { applyEvent, type ConnectionsState, initialConnections, type ProcessObservation, slotsUp } from '../state/index.js';
-import { type Command, DisconnectWatch, type RestartReason, Supervisor, supervisorOptions } from '../supervisor/index.js';
+import { type Command, describeReason, DisconnectWatch, type RestartReason, Supervisor, supervisorOptions } from '../supervisor/index.js';
 import { connectorRecord, learnLabels, type RecordLabels } from '../telemetry/logs/index.js';
 import type { PipelineMetrics } from '../telemetry/metrics/index.js';
 import { pointSpan } from '../telemetry/tracing/index.js';
@@ -29,19 +29,6 @@ export interface Supervision {
   metricsAddress(): string | undefined;
   /** Unix ms of the latest restarts (at most 100), oldest first. */
   readonly restarts: readonly number[];
-}
-
-export function describeReason(reason: RestartReason): string {
-  switch (reason.kind) {
-    case 'exit':
-      return `exit ${String(reason.code)}`;
-    case 'signal':
-      return `signal ${reason.signal}`;
-    case 'start_failed':
-      return `start failed: ${reason.error}`;
-    default:
-      return reason.kind;
-  }
 }
 
 export function startSupervision(o: SupervisionOptions): Supervision {

@@ -1,9 +1,12 @@
 // What the collectors and the supervisor tell the health model. Each observation is plain data stamped with
-// the wall-clock time it was made; the model (health.ts) folds them into one snapshot. No I/O here.
+// the wall-clock time it was made; the model (health-model.ts) folds them into one snapshot. No I/O here.
 import type { LogEvent } from '../cloudflared/log/index.js';
 import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
 
 /** The supervisor's view of the child process. */
+/** What the process view can say of the connector process (see ProcessObservation.phase). */
+export const PROCESS_PHASES = ['running', 'backoff', 'breaker_open', 'stopped', 'attached'] as const;
+
 export interface ProcessObservation {
   readonly kind: 'process';
   readonly at: number;
@@ -12,7 +15,7 @@ export interface ProcessObservation {
    * no more restarts; `stopped`: stopped on purpose (or never started); `attached`: tunnelwatch does not run
    * the connector and only watches it.
    */
-  readonly phase: 'running' | 'backoff' | 'breaker_open' | 'stopped' | 'attached';
+  readonly phase: (typeof PROCESS_PHASES)[number];
   readonly pid?: number;
   /** Why the last child ended, e.g. `exit 1`, `signal SIGKILL`, `hang`, `disconnected_too_long`. */
   readonly lastExit?: string;
@@ -53,7 +56,9 @@ export interface EdgeConnector {
   readonly connections: readonly EdgeConnection[];
 }
 
-export type TunnelStatus = 'healthy' | 'degraded' | 'down' | 'inactive';
+/** Cloudflare's tunnel statuses, as the API names them. */
+export const TUNNEL_STATUSES = ['healthy', 'degraded', 'down', 'inactive'] as const;
+export type TunnelStatus = (typeof TUNNEL_STATUSES)[number];
 
 /** One poll of the Cloudflare API; `ok: false` means the edge view is unknown, never that anything is down. */
 export type EdgeObservation =

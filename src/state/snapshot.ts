@@ -1,6 +1,6 @@
 // The health model's answer at one moment: what /status serves, what /metrics and the alert rules read.
 // Plain data, JSON-serialisable as is (times are Unix milliseconds).
-import type { EdgeConnector, TunnelStatus } from './observations.js';
+import type { EdgeConnector, ProcessObservation, TunnelStatus } from './observations.js';
 
 /** Cloudflare's connector states, plus `unknown` before tunnelwatch knows anything. */
 export const CONNECTOR_STATES = ['healthy', 'degraded', 'down', 'inactive', 'unknown'] as const;
@@ -90,7 +90,7 @@ export interface HealthSnapshot {
   /** Registered connections by the best local evidence (log events, else /ready). */
   readonly registeredConnections: number;
   readonly connections: readonly ConnectionView[];
-  readonly process: { readonly phase: 'running' | 'backoff' | 'breaker_open' | 'stopped' | 'attached' | 'unknown'; readonly pid?: number; readonly lastExit?: string };
+  readonly process: { readonly phase: ProcessObservation['phase'] | 'unknown'; readonly pid?: number; readonly lastExit?: string };
   /** What each local view says about registered connections, for the disagreement check. */
   readonly views: {
     readonly events?: number;

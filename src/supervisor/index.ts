@@ -2,5 +2,5 @@
 export type { ChildExit } from './child.js';
 export { buildCommand, type Command } from './command.js';
 export { DisconnectWatch } from './disconnect-watch.js';
-export { RESTART_REASONS, type RestartReason } from './restart-policy.js';
+export { describeReason, RESTART_REASONS, type RestartReason } from './restart-policy.js';
 export { Supervisor, supervisorOptions } from './supervisor.js';

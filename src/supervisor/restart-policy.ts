@@ -50,19 +50,18 @@ export function policyOptions(s: Settings['supervisor'], random: () => number = 
   };
 }
 
-/** A one-line description of a reason, for logs. */
+/** A restart reason in the words of the records and the status page: `exit 1`, `signal SIGKILL`, `hang`, ... */
 export function describeReason(r: RestartReason): string {
   switch (r.kind) {
     case 'exit':
-      return `exited with code ${String(r.code)}`;
+      return `exit ${String(r.code)}`;
     case 'signal':
-      return `killed by ${r.signal}`;
-    case 'hang':
-      return 'hung';
-    case 'disconnected_too_long':
-      return 'disconnected too long';
+      return `signal ${r.signal}`;
     case 'start_failed':
-      return `failed to start: ${r.error}`;
+      return `start failed: ${r.error}`;
+    case 'hang':
+    case 'disconnected_too_long':
+      return r.kind;
   }
 }
 

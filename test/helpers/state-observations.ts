@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import type { ConnectorMetrics } from '../../src/cloudflared/metrics/connector-metrics.js';
 import type { LogEvent } from '../../src/cloudflared/log/event.js';
-import { HealthModel, type HealthOptions } from '../../src/state/health.js';
+import { HealthModel, type HealthOptions } from '../../src/state/health-model.js';
 import type { LogObservation, Observation, ProcessObservation } from '../../src/state/observations.js';
 import type { HealthSnapshot } from '../../src/state/snapshot.js';
 

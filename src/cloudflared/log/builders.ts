@@ -17,10 +17,10 @@ import type {
   StartingEvent,
   VersionEvent,
 } from './event.js';
-import type { Draft, LogRecord } from './record.js';
+import type { Draft, ParsedLine } from './record.js';
 
 /** Sets the record's type; the caller sets that type's required properties right after. */
-export function become<E extends LogEvent>(record: LogRecord, type: E['type']): Draft<E> {
+export function become<E extends LogEvent>(record: ParsedLine, type: E['type']): Draft<E> {
   record.type = type;
   return record as unknown as Draft<E>;
 }
@@ -47,7 +47,7 @@ export type SimpleType =
   | 'fatal';
 
 /** `registered`, or undefined without a slot number: the slot is what a registration is about. */
-export function registered(record: LogRecord, connectionId?: string, protocol?: string): LogEvent | undefined {
+export function registered(record: ParsedLine, connectionId?: string, protocol?: string): LogEvent | undefined {
   const connIndex = record.connIndex;
   if (connIndex === undefined) return undefined;
   const location = text(record.fields.location);
@@ -62,7 +62,7 @@ export function registered(record: LogRecord, connectionId?: string, protocol?: 
 }
 
 /** `starting`, with the `tunnelID` field. */
-export function starting(record: LogRecord): LogEvent {
+export function starting(record: ParsedLine): LogEvent {
   const tunnelId = text(record.fields.tunnelID);
   const event = become<StartingEvent>(record, 'starting');
   if (tunnelId !== undefined) event.tunnelId = tunnelId;
@@ -70,7 +70,7 @@ export function starting(record: LogRecord): LogEvent {
 }
 
 /** `config_updated`, with `version` and the `config` JSON string decoded. */
-export function configUpdated(record: LogRecord): LogEvent {
+export function configUpdated(record: ParsedLine): LogEvent {
   const version = integer(record.fields.version);
   const config = record.fields.config;
   const event = become<ConfigUpdatedEvent>(record, 'config_updated');
@@ -86,7 +86,7 @@ export function configUpdated(record: LogRecord): LogEvent {
 }
 
 /** `config_error`, with `version`. */
-export function configError(record: LogRecord): LogEvent {
+export function configError(record: ParsedLine): LogEvent {
   const version = integer(record.fields.version);
   const event = become<ConfigErrorEvent>(record, 'config_error');
   if (version !== undefined) event.version = version;
@@ -94,7 +94,7 @@ export function configError(record: LogRecord): LogEvent {
 }
 
 /** `shutdown` in the given phase, with the signal name for `signal`. */
-export function shutdown(record: LogRecord, phase: ShutdownEvent['phase'], signal?: string): LogEvent {
+export function shutdown(record: ParsedLine, phase: ShutdownEvent['phase'], signal?: string): LogEvent {
   const event = become<ShutdownEvent>(record, 'shutdown');
   event.phase = phase;
   if (signal !== undefined && signal !== '') event.signal = signal;
@@ -112,7 +112,7 @@ function wholeSeconds(written: string): number | undefined {
 }
 
 /** `retrying` with the "up to" delay: a Go duration, or before 2022.10.1 `<dur> seconds`. */
-export function retrying(record: LogRecord, written: string): LogEvent {
+export function retrying(record: ParsedLine, written: string): LogEvent {
   const trimmed = written.endsWith(' seconds') ? written.slice(0, -' seconds'.length).trim() : written;
   const delayMs =
     wholeSeconds(trimmed) ??
@@ -124,21 +124,21 @@ export function retrying(record: LogRecord, written: string): LogEvent {
 }
 
 /** `fallback` to the protocol written in the message. */
-export function fallback(record: LogRecord, protocol: string): LogEvent {
+export function fallback(record: ParsedLine, protocol: string): LogEvent {
   const event = become<FallbackEvent>(record, 'fallback');
   event.protocol = protocol;
   return event;
 }
 
 /** `initial_protocol` from the message. */
-export function initialProtocol(record: LogRecord, protocol: string): LogEvent {
+export function initialProtocol(record: ParsedLine, protocol: string): LogEvent {
   const event = become<InitialProtocolEvent>(record, 'initial_protocol');
   event.protocol = protocol;
   return event;
 }
 
 /** `version`, with the checksum when one was written. */
-export function version(record: LogRecord, written: string, checksum: string | undefined): LogEvent {
+export function version(record: ParsedLine, written: string, checksum: string | undefined): LogEvent {
   const event = become<VersionEvent>(record, 'version');
   event.version = written;
   if (checksum !== undefined && checksum !== '') event.checksum = checksum;
@@ -146,21 +146,21 @@ export function version(record: LogRecord, written: string, checksum: string | u
 }
 
 /** `connector_id` from the message. */
-export function connectorId(record: LogRecord, id: string): LogEvent {
+export function connectorId(record: ParsedLine, id: string): LogEvent {
   const event = become<ConnectorIdEvent>(record, 'connector_id');
   event.connectorId = id;
   return event;
 }
 
 /** `metrics_server`, the address without the `/metrics` path. */
-export function metricsServer(record: LogRecord, written: string): LogEvent {
+export function metricsServer(record: ParsedLine, written: string): LogEvent {
   const event = become<MetricsServerEvent>(record, 'metrics_server');
   event.address = written.endsWith('/metrics') ? written.slice(0, -'/metrics'.length) : written;
   return event;
 }
 
 /** `origin_error`, with the request's origin service, ingress rule and ray ID. */
-export function originError(record: LogRecord): LogEvent {
+export function originError(record: ParsedLine): LogEvent {
   const { originService, ingressRule, cfRay } = record.fields;
   const service = text(originService);
   const rule = integer(ingressRule);

@@ -3,7 +3,7 @@
 // changed case between versions (`Failed to serve tunnel connection` → `failed to serve tunnel connection`).
 import { become, originError } from './builders.js';
 import type { LogEvent } from './event.js';
-import type { LogRecord } from './record.js';
+import type { ParsedLine } from './record.js';
 import { AS_WRITTEN, BY_FIRST_WORD, firstWord, normalize } from './rules.js';
 
 /** True when `text` starts with `prefix` ignoring ASCII case, without allocating. */
@@ -19,7 +19,7 @@ function startsWithIgnoreCase(text: string, prefix: string): boolean {
 }
 
 /** The message-less ERR line the proxy writes per failed request, told apart by its error text. */
-function classifyMessageless(record: LogRecord): LogEvent | undefined {
+function classifyMessageless(record: ParsedLine): LogEvent | undefined {
   const error = record.error;
   if (error === undefined) return undefined;
   if (startsWithIgnoreCase(error, 'Unable to reach the origin service')) return originError(record);
@@ -32,7 +32,7 @@ function classifyMessageless(record: LogRecord): LogEvent | undefined {
 // No cloudflared message worth classifying is longer; longer ones are not lower-cased at all.
 const MAX_CLASSIFIED_LENGTH = 512;
 
-function classifyMessage(record: LogRecord, message: string): LogEvent | undefined {
+function classifyMessage(record: ParsedLine, message: string): LogEvent | undefined {
   const written = AS_WRITTEN.get(message)?.(record, message);
   if (written !== undefined) return written;
   const rules = BY_FIRST_WORD.get(firstWord(message));
@@ -46,7 +46,7 @@ function classifyMessage(record: LogRecord, message: string): LogEvent | undefin
 }
 
 /** Types a zerolog record by its message, turning the record itself into the event; `other` when nothing matches. */
-export function classify(record: LogRecord): LogEvent {
+export function classify(record: ParsedLine): LogEvent {
   const message = record.message;
   let event: LogEvent | undefined;
   if (message === '') event = classifyMessageless(record);

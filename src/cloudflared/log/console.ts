@@ -2,7 +2,7 @@
 // `<RFC3339 time> <LVL> <message> [error=<v>] <k>=<v> …` (fields sorted, `error` first, message may be empty).
 import type { LogLevel } from './event.js';
 import { splitMessageAndFields } from './kv.js';
-import type { LogRecord } from './record.js';
+import type { ParsedLine } from './record.js';
 import { rfc3339End, rfc3339Value } from './time.js';
 
 const CONSOLE_LEVELS: Readonly<Record<string, LogLevel | null>> = {
@@ -84,7 +84,7 @@ function strictStart(text: string): Start | undefined {
  * Parses a zerolog console line; undefined when the line does not start with `<time> <LVL>` (or a loose form).
  * `whole` is false for a fragment known to continue in the next record (CRI `P`).
  */
-export function parseConsoleLine(text: string, whole = true): LogRecord | undefined {
+export function parseConsoleLine(text: string, whole = true): ParsedLine | undefined {
   const strict = strictStart(text);
   // A line that starts with cloudflared's time but has no level after it is not cloudflared's in any form.
   const start = strict === undefined ? looseStart(text) : strict;
@@ -92,7 +92,7 @@ export function parseConsoleLine(text: string, whole = true): LogRecord | undefi
   const { at, time, timestamp } = start;
   const level = levelAt(text, at);
   if (level === undefined) return undefined;
-  const record: LogRecord = { type: 'other', format: 'console', message: '', fields: {} };
+  const record: ParsedLine = { type: 'other', format: 'console', message: '', fields: {} };
   if (time !== undefined) record.time = time;
   if (timestamp !== undefined) record.timestamp = timestamp;
   if (level !== null) record.level = level;

@@ -1,7 +1,7 @@
 // zerolog JSON lines: `--output json` on stderr (keys sorted, `<>&` escaped as \u003c…) and `--logfile`
 // files (emission order, duplicate keys possible; JSON.parse keeps the last, as Go's decoder does).
 import type { FieldValue } from './event.js';
-import { addField, type LogRecord, toLevel } from './record.js';
+import { addField, type ParsedLine, toLevel } from './record.js';
 import { parseRfc3339, unixToMillis } from './time.js';
 
 /** The parsed JSON when `text` is a JSON object; undefined for invalid JSON and for non-objects. */
@@ -28,8 +28,8 @@ function asText(value: unknown): string {
 }
 
 /** The generic record of one zerolog JSON object. */
-export function recordFromJson(object: Readonly<Record<string, unknown>>): LogRecord {
-  const record: LogRecord = { type: 'other', format: 'json', message: '', fields: {} };
+export function recordFromJson(object: Readonly<Record<string, unknown>>): ParsedLine {
+  const record: ParsedLine = { type: 'other', format: 'json', message: '', fields: {} };
   for (const key in object) {
     const value = object[key];
     switch (key) {

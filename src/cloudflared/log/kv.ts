@@ -3,7 +3,7 @@
 // trailing run of tokens that parse as key=value; one left-to-right pass, linear in the line length.
 import type { FieldValue } from './event.js';
 import { findClosingQuote, unquoteGo } from '../../go/index.js';
-import { addField, type LogRecord } from './record.js';
+import { addField, type ParsedLine } from './record.js';
 
 const SPACE = 32;
 const QUOTE = 34;
@@ -71,7 +71,7 @@ interface Pair {
  * Splits `<message> k=v …` (a console line after `LVL `) into the record's message, error and fields,
  * the fields being the trailing run of key=value tokens.
  */
-export function splitMessageAndFields(rest: string, record: LogRecord, whole = true): void {
+export function splitMessageAndFields(rest: string, record: ParsedLine, whole = true): void {
   const n = rest.length;
   const pairs: Pair[] = [];
   let runStart = -1;

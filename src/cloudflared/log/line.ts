@@ -5,7 +5,7 @@ import type { LogEvent, OtherEvent } from './event.js';
 import { parseJsonObject, recordFromJson } from './json.js';
 import { stripAnsi, stripLineEnd, toText } from './normalize.js';
 import { parsePlainLine } from './plain.js';
-import type { LogRecord } from './record.js';
+import type { ParsedLine } from './record.js';
 import { journaldMessage, unwrapLine, type Wrapper } from './wrappers.js';
 
 interface Context {
@@ -17,7 +17,7 @@ interface Context {
 
 const TOP: Context = { wrapper: undefined, partial: false, unwrapped: false };
 
-function toEvent(record: LogRecord, context: Context): LogEvent {
+function toEvent(record: ParsedLine, context: Context): LogEvent {
   if (context.wrapper !== undefined) record.wrapper = context.wrapper;
   if (context.partial) record.partial = true;
   // Lines without a level are not cloudflared events, whatever their text says: they stay `other`.

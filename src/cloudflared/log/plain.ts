@@ -1,15 +1,15 @@
 // Lines without a level: Go standard library `log` output (quic-go's buffer-size warning), cloudflared's
 // last error printed as bare text before exiting, urfave/cli usage errors, or anything unrecognised.
-import type { LogRecord } from './record.js';
+import type { ParsedLine } from './record.js';
 import { scanGoLogTime } from './time.js';
 
 /** The record of a line that is not zerolog output; a Go `log` time prefix is split off when present. */
-export function parsePlainLine(text: string): LogRecord {
+export function parsePlainLine(text: string): ParsedLine {
   if (text.trim() === '') return { type: 'other', format: 'empty', message: '', fields: {} };
   const goTime = scanGoLogTime(text);
   if (goTime === undefined) return { type: 'other', format: 'plain', message: text, fields: {} };
   const message = text.slice(goTime.end + 1);
-  const record: LogRecord = { type: 'other', format: 'plain', time: goTime.time, message, fields: {} };
+  const record: ParsedLine = { type: 'other', format: 'plain', time: goTime.time, message, fields: {} };
   if (goTime.timestamp !== undefined) record.timestamp = goTime.timestamp;
   return record;
 }

@@ -3,13 +3,13 @@ import type { FieldValue, LogEventType, LogLevel, OtherEvent } from './event.js'
 
 // `type` comes first and always exists, so setting the real type later changes no object shape.
 /** An event under construction: a parser creates it as `other`, log-classify types it in place. */
-export type LogRecord = Draft<Omit<OtherEvent, 'type' | 'fields'>> & {
+export type ParsedLine = Draft<Omit<OtherEvent, 'type' | 'fields'>> & {
   type: LogEventType;
   fields: Record<string, FieldValue>;
 };
 
 /** Adds a field, lifting `connIndex` and `ip` onto the record and keeping a `__proto__` key an ordinary field. */
-export function addField(record: LogRecord, key: string, value: FieldValue): void {
+export function addField(record: ParsedLine, key: string, value: FieldValue): void {
   if (key === 'connIndex') {
     if (typeof value === 'number' && Number.isInteger(value)) record.connIndex = value;
     else delete record.connIndex;

@@ -2,10 +2,10 @@
 // by their lower-cased first word so that a line is only compared with the few rules that can match.
 import { become, configError, configUpdated, connectorId, fallback, initialProtocol, metricsServer, registered, retrying, shutdown, type SimpleType, starting, version } from './builders.js';
 import type { LogEvent } from './event.js';
-import type { LogRecord } from './record.js';
+import type { ParsedLine } from './record.js';
 
 /** Turns the record into its event, or says (undefined) that the message is not this rule's. */
-export type Rule = (record: LogRecord, lower: string) => LogEvent | undefined;
+export type Rule = (record: ParsedLine, lower: string) => LogEvent | undefined;
 
 /** The key a message is compared by: lower case, no trailing whitespace or single `.`. */
 export function normalize(message: string): string {
@@ -57,7 +57,7 @@ const EXACT: readonly (readonly [string, Rule])[] = [
 ];
 
 /** A rule for `<prefix><value>` (prefix lower-case): `build` gets the value as written, trimmed, never empty. */
-function prefixed(prefix: string, build: (record: LogRecord, value: string) => LogEvent | undefined): Rule {
+function prefixed(prefix: string, build: (record: ParsedLine, value: string) => LogEvent | undefined): Rule {
   return (record, lower) => {
     if (!lower.startsWith(prefix)) return undefined;
     const value = record.message.slice(prefix.length).trim();

@@ -2,12 +2,12 @@
 // comes from a bounded set: states and reasons are constants, connection indexes are HA slots, origins come
 // from the config.
 import type { Registry } from 'prom-client';
-import { CONNECTOR_STATES, REASON_CODES, type HealthSnapshot } from '../../state/index.js';
+import { CONNECTOR_STATES, PROCESS_PHASES, REASON_CODES, TUNNEL_STATUSES, type HealthSnapshot } from '../../state/index.js';
 import { computedGauge, oneOf, single, type Series } from './computed-metric.js';
 import type { MetricSet, MetricSources } from './metric-set.js';
 
-const EDGE_STATUSES = ['healthy', 'degraded', 'down', 'inactive', 'unknown'] as const;
-const PROCESS_PHASES = ['running', 'backoff', 'breaker_open', 'stopped', 'attached', 'unknown'] as const;
+const EDGE_STATUSES = [...TUNNEL_STATUSES, 'unknown'] as const;
+const PHASES = [...PROCESS_PHASES, 'unknown'] as const;
 const VIEWS = [
   ['events', 'events'],
   ['ready', 'ready'],
@@ -45,7 +45,7 @@ export function healthMetrics(sources: MetricSources): MetricSet {
     });
     gauge('connector_registered_connections', 'HA connections registered with the edge, by the best local evidence (log events, else /ready).', [], (s) => single(s.registeredConnections));
     gauge('connector_expected_connections', 'HA connections the connector is expected to hold.', [], (s) => single(s.expectedConnections));
-    gauge('connector_process_phase', "The supervisor's view of the cloudflared process: 1 for the current phase, 0 for the others.", ['phase'], (s) => oneOf('phase', PROCESS_PHASES, s.process.phase));
+    gauge('connector_process_phase', "The supervisor's view of the cloudflared process: 1 for the current phase, 0 for the others.", ['phase'], (s) => oneOf('phase', PHASES, s.process.phase));
 
     gauge('connection_up', '1 when the HA connection slot is registered with the edge, else 0.', ['conn_index'], (s) =>
       s.connections.map((c) => ({ labels: { conn_index: String(c.connIndex) }, value: c.up ? 1 : 0 })),
