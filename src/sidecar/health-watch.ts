@@ -15,7 +15,7 @@ import { describeChanges } from './health-log.js';
 export interface HealthWatchOptions {
   readonly settings: Settings;
   readonly logger: Logger;
-  /** cloudflared's metrics address, learnt from its log (the supervisor knows it). */
+  /** cloudflared's metrics address, learnt from its log (the supervisor knows it); undefined until announced. */
   readonly metricsAddress: () => string | undefined;
   readonly now?: () => number;
 }
@@ -35,10 +35,10 @@ export class HealthWatch {
   /** The Cloudflare SDK (tens of MB) loads only when the edge view is configured. */
   static async create(o: HealthWatchOptions): Promise<HealthWatch> {
     const e = o.settings.edge;
-    if (e.apiToken === undefined || e.accountId === undefined || e.tunnelId === undefined) return new HealthWatch(o, undefined);
+    const model = new HealthModel(healthOptions(o.settings), (o.now ?? Date.now)());
+    if (e.apiToken === undefined || e.accountId === undefined || e.tunnelId === undefined) return new HealthWatch(o, model, undefined);
     const { edgeCollector } = await import('../collectors/edge.js');
     const { ApiBudget } = await import('../collectors/api-budget.js');
-    const self: { watch?: HealthWatch } = {};
     const edge = edgeCollector({
       apiToken: e.apiToken,
       accountId: e.accountId,
@@ -46,17 +46,16 @@ export class HealthWatch {
       baseUrl: e.baseUrl,
       intervalMs: e.pollInterval,
       budget: new ApiBudget({ share: e.budgetShare }),
-      connectorId: () => self.watch?.model.snapshot.connectorId,
+      connectorId: () => model.snapshot.connectorId,
     });
-    self.watch = new HealthWatch(o, edge);
-    return self.watch;
+    return new HealthWatch(o, model, edge);
   }
 
-  private constructor(o: HealthWatchOptions, edge: EdgeCollector | undefined) {
+  private constructor(o: HealthWatchOptions, model: HealthModel, edge: EdgeCollector | undefined) {
     const { settings } = o;
     this.#log = o.logger;
     this.#now = o.now ?? Date.now;
-    this.model = new HealthModel(healthOptions(settings), this.#now());
+    this.model = model;
     this.origins = originsCollector(settings.origins);
     const e = settings.edge;
     this.edge = edge;

@@ -9,9 +9,9 @@ import { type Alerting, type AlertInputs, startAlerting } from '../alerts/index.
 import { parseTunnelToken } from '../cloudflared/token.js';
 import type { Settings } from '../config/index.js';
 import { buildServer, parseListen } from '../server/index.js';
-import { type ChildExit, RESTART_REASONS } from '../supervisor/index.js';
+import { type ChildExit, RESTART_REASONS, Supervisor, supervisorOptions } from '../supervisor/index.js';
 import { type LineOutput, type RecordLabels, ReportThrottle } from '../telemetry/logs/index.js';
-import { PipelineMetrics } from '../telemetry/metrics/index.js';
+import { PipelineMetrics, SpoolDrops } from '../telemetry/metrics/index.js';
 import { startTracing, traceFields, type Tracing } from '../telemetry/tracing/index.js';
 import { VERSION } from '../base/index.js';
 import { connectorCommand } from './connector-command.js';
@@ -98,19 +98,21 @@ export class Sidecar {
       serviceVersion: VERSION,
       resourceAttributes: { ...(labels.tunnel_id === undefined ? {} : { 'tunnelwatch.tunnel.id': labels.tunnel_id }), ...(labels.replica === undefined ? {} : { 'tunnelwatch.replica': labels.replica }) },
     });
-    // Spool drops can happen while the spools open, before the metrics exist; `late` bridges that.
-    const late: { metrics?: PipelineMetrics; supervision?: Supervision } = {};
+    // Built first, started last: log backpressure pauses its output, the metrics read its state.
+    const supervisor = new Supervisor(supervisorOptions(settings, connectorCommand(settings, o.env, o.emulatorEnv)));
+    // Spool drops can happen while the spools open, before the metrics exist.
+    const spoolDrops = new SpoolDrops();
     const dropReports = new ReportThrottle(60_000);
     const logging = await startLogging(settings, {
       labels,
       mixin: () => ({ ...traceFields() }),
       onPressure: (saturated) => {
-        late.supervision?.supervisor.pauseOutput(saturated);
+        supervisor.pauseOutput(saturated);
       },
       ...(o.stdout === undefined ? {} : { stdout: o.stdout }),
       ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
       onSpoolDrop: (sink, count, reason) => {
-        late.metrics?.spoolDropped(sink, count, reason);
+        spoolDrops.dropped(sink, count, reason);
         const total = dropReports.add(`${sink}:${reason}`, count, Date.now());
         if (total === undefined) return;
         logging.logger.error({ sink, count: total, reason }, `${sink} spool dropped ${String(total)} records (${reason === 'overflow' ? `over logs.spoolMaxBytes=${String(settings.logs.spoolMaxBytes)}` : 'unreadable after a crash'}); reported at most once a minute, every drop is counted in tunnelwatch_log_records_dropped_total`);
@@ -125,15 +127,25 @@ export class Sidecar {
     const metrics = new PipelineMetrics({
       counters: logging.pipeline.counters,
       sinks: logging.sinks,
-      connectorUp: () => late.supervision?.supervisor.pid !== undefined,
-      breakerOpen: () => late.supervision?.supervisor.state === 'breaker_open',
+      connectorUp: () => supervisor.pid !== undefined,
+      breakerOpen: () => supervisor.state === 'breaker_open',
       restartReasons: RESTART_REASONS,
+      spoolDrops,
     });
-    late.metrics = metrics;
-    const health = await HealthWatch.create({ settings, logger: log, metricsAddress: () => late.supervision?.metricsAddress() });
+    const health = await HealthWatch.create({ settings, logger: log, metricsAddress: () => supervisor.metricsAddress });
+    const supervision = startSupervision({
+      settings,
+      supervisor,
+      logging,
+      metrics,
+      labels,
+      onEvent: (event, at) => { health.event(event, at); },
+      registered: () => health.snapshot.registeredConnections,
+      onProcess: (observation) => { health.observe(observation); },
+    });
     const alerting = startAlerting({
       settings,
-      inputs: () => alertInputs(health, metrics, logging, late.supervision, labels),
+      inputs: () => alertInputs(health, metrics, logging, supervision, labels),
       log: (level, fields, msg) => { log[level](fields, msg); },
     });
     const registry = sidecarRegistry(health, metrics, labels, alerting.metrics);
@@ -149,21 +161,11 @@ export class Sidecar {
     }
     log.info({ address }, `serving /metrics, /healthz, /readyz, /status and the status page on http://${address}/`);
 
-    const supervision = startSupervision({
-      settings,
-      command: connectorCommand(settings, o.env, o.emulatorEnv),
-      logging,
-      metrics,
-      labels,
-      onEvent: (event, at) => { health.event(event, at); },
-      onProcess: (observation) => { health.observe(observation); },
-    });
-    late.supervision = supervision;
-    supervision.supervisor.on('started', ({ pid }) => {
+    supervisor.on('started', ({ pid }) => {
       recordConnectorPid(settings.logs.spoolDir, pid);
     });
     log.info({ binary: settings.cloudflared.binary, metrics: settings.cloudflared.metrics }, 'starting cloudflared');
-    supervision.supervisor.start();
+    supervisor.start();
     health.start();
     return new Sidecar({ settings, labels, tracing, logging, health, alerting, registry, server, supervision, lock }, address);
   }
@@ -194,13 +196,13 @@ export class Sidecar {
 }
 
 /** What the alert rules read, gathered from every part at evaluation time. */
-function alertInputs(health: HealthWatch, metrics: PipelineMetrics, logging: Logging, supervision: Supervision | undefined, labels: RecordLabels): AlertInputs {
+function alertInputs(health: HealthWatch, metrics: PipelineMetrics, logging: Logging, supervision: Supervision, labels: RecordLabels): AlertInputs {
   const certificates = new Map<string, number>();
   for (const [key, result] of health.origins.results) if (result.tlsNotAfter !== undefined) certificates.set(key, result.tlsNotAfter);
   return {
     snapshot: health.snapshot,
-    restarts: { recentTimestamps: supervision?.restarts ?? [] },
-    breakerOpen: supervision?.supervisor.state === 'breaker_open',
+    restarts: { recentTimestamps: supervision.restarts },
+    breakerOpen: supervision.supervisor.state === 'breaker_open',
     spool: { oldestAgeSeconds: Math.max(0, ...logging.sinks.map((s) => s.shipperStats.lagSeconds)), dropped: metrics.droppedTotal() },
     certificates,
     configFindings: [...(health.configFindings ?? [])].filter(([, n]) => n > 0).map(([finding, n]) => `${finding} (${String(n)})`),

@@ -1,10 +1,10 @@
 // The supervisor wired to the rest: every cloudflared line parsed once and fanned out (log record, metrics,
 // labels, the health model), every restart logged with its reason and counted, and the "disconnected too
-// long" restart driven by the same connection reducer the health model uses.
+// long" restart driven by the health model's count of registered connections (the one owner of that state).
 import { errorText, JsonMender, type LogEvent, parseLogLine, repeatKey, salvageCutJson } from '../cloudflared/log/index.js';
 import type { Settings } from '../config/index.js';
-import { applyEvent, type ConnectionsState, initialConnections, type ProcessObservation, slotsUp } from '../state/index.js';
-import { type Command, describeReason, DisconnectWatch, type RestartReason, Supervisor, supervisorOptions } from '../supervisor/index.js';
+import type { ProcessObservation } from '../state/index.js';
+import { describeReason, DisconnectWatch, type RestartReason, type Supervisor } from '../supervisor/index.js';
 import { connectorRecord, learnLabels, type RecordLabels } from '../telemetry/logs/index.js';
 import type { PipelineMetrics } from '../telemetry/metrics/index.js';
 import { pointSpan } from '../telemetry/tracing/index.js';
@@ -13,20 +13,22 @@ import type { Logging } from './logging.js';
 
 export interface SupervisionOptions {
   readonly settings: Settings;
-  readonly command: Command;
+  /** Built, not yet started: the parts wired before it (log backpressure, metrics) already hold it. */
+  readonly supervisor: Supervisor;
   readonly logging: Logging;
   readonly metrics: PipelineMetrics;
   /** Shared with the logger: learnt connector id, version and tunnel id show on every later record. */
   readonly labels: RecordLabels;
+  /** Called for every event before `registered` is read: the health model takes it there. */
   readonly onEvent?: (event: LogEvent, at: number) => void;
+  /** Connections registered now, as the health model counts them. */
+  readonly registered: () => number;
   readonly onProcess?: (observation: ProcessObservation) => void;
   readonly now?: () => number;
 }
 
 export interface Supervision {
   readonly supervisor: Supervisor;
-  /** The address cloudflared's metrics server announced (undefined until it did). */
-  metricsAddress(): string | undefined;
   /** Unix ms of the latest restarts (at most 100), oldest first. */
   readonly restarts: readonly number[];
 }
@@ -34,9 +36,7 @@ export interface Supervision {
 export function startSupervision(o: SupervisionOptions): Supervision {
   const now = o.now ?? Date.now;
   const log = o.logging.logger;
-  const supervisor = new Supervisor(supervisorOptions(o.settings, o.command));
-  let connections: ConnectionsState = initialConnections;
-  let metricsAddress: string | undefined;
+  const { supervisor } = o;
   /** The running (or last) cloudflared's latest error line: an exit is reported with it, since it usually says why. */
   let lastError: string | undefined;
   const restarts: number[] = [];
@@ -67,14 +67,12 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   /** One event of cloudflared's: logged (`raw` is the text it came from), counted, and fed to the models. */
   const take = (event: LogEvent, raw: string, meta: { stream: 'stdout' | 'stderr'; pid?: number; truncated: boolean; mended: boolean }, at: number): void => {
     o.metrics.lineParsed(event.format, meta.mended);
-    if (event.type === 'metrics_server') metricsAddress = event.address;
     lastError = errorText(event) ?? lastError;
     learnLabels(o.labels, event);
     const { stream, pid, truncated } = meta;
     if (event.format !== 'empty') records.write(connectorRecord(event, raw, { stream, time: at, ...(pid === undefined ? {} : { pid }), truncated }, o.labels), repeatKey(event), at);
-    connections = applyEvent(connections, event).state;
-    watch?.update(slotsUp(connections).length);
     o.onEvent?.(event, at);
+    watch?.update(o.registered());
   };
   /** Torn JSON lines are put back together per output stream of the running process (see src/cloudflared/log/mend.ts). */
   let menders = { stdout: new JsonMender(), stderr: new JsonMender() };
@@ -134,5 +132,5 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   supervisor.on('stopped', ({ exit }) => {
     process('stopped', exit === undefined ? {} : { lastExit: exit.signal === null ? `exit ${String(exit.code)}` : `signal ${exit.signal}` });
   });
-  return { supervisor, metricsAddress: () => metricsAddress, restarts };
+  return { supervisor, restarts };
 }

@@ -63,6 +63,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   #timer: NodeJS.Timeout | undefined;
   #runs = 0;
   #watch: HangWatch | undefined;
+  /** Where the running cloudflared's metrics server listens, as its start-up line said. */
+  #metricsAddress: string | undefined;
   /** A child tunnelwatch ended on purpose (hang, disconnected too long), and why. */
   #ended: { readonly child: Child; readonly reason: RestartReason } | undefined;
   #stopping: Promise<ChildExit | undefined> | undefined;
@@ -79,6 +81,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   }
 
   /** The pid of the running child, if any. */
+  /** The address cloudflared's metrics server announced (undefined until it did); learnt from its log, once. */
+  get metricsAddress(): string | undefined {
+    return this.#metricsAddress;
+  }
+
   get pid(): number | undefined {
     return this.#child?.alive === true ? this.#child.pid : undefined;
   }
@@ -135,11 +142,14 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       child = new Child(this.#o.command, {
         maxLineBytes: this.#o.maxLineBytes,
         onLine: (line) => {
-          if (watch !== undefined) {
-            watch.activity();
-            if (line.line.includes('Starting metrics server')) {
-              const event = parseLogLine(line.line);
-              if (event.type === 'metrics_server') watch.address = event.address;
+          watch?.activity();
+          // The one line that says where /metrics is (the address may be a random port): read here, where the hang
+          // watch needs it first; everyone else asks `metricsAddress`.
+          if (line.line.includes('Starting metrics server')) {
+            const event = parseLogLine(line.line);
+            if (event.type === 'metrics_server') {
+              this.#metricsAddress = event.address;
+              if (watch !== undefined) watch.address = event.address;
             }
           }
           this.emit('line', { ...line, pid: child.pid });

@@ -2,5 +2,5 @@
 export { computedCounter, computedGauge, single, type Series } from './computed-metric.js';
 export type { MetricSet } from './metric-set.js';
 export { renderMetricsDoc } from './metrics-doc.js';
-export { PipelineMetrics } from './pipeline-metrics.js';
+export { PipelineMetrics, SpoolDrops } from './pipeline-metrics.js';
 export { buildRegistry } from './registry.js';

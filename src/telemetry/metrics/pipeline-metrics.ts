@@ -16,6 +16,8 @@ export interface PipelineMetricSources {
   breakerOpen(): boolean;
   /** Every reason a restart can have (the supervisor's list), each exported from zero. */
   readonly restartReasons: readonly string[];
+  /** Spool drops, counted from before the metrics exist (a spool finds unreadable lines as it opens). */
+  readonly spoolDrops?: SpoolDrops;
 }
 
 type Labels = Record<string, string>;
@@ -36,11 +38,18 @@ class Tally {
   }
 }
 
+/** Records a spool dropped: over its size bound (overflow) or unreadable after a crash (corrupt). */
+export class SpoolDrops extends Tally {
+  dropped(sink: string, count: number, reason: 'overflow' | 'corrupt'): void {
+    this.add({ sink, reason }, count);
+  }
+}
+
 export class PipelineMetrics {
   readonly #restarts = new Tally();
   readonly #lines = new Tally();
   readonly #parsed = new Tally();
-  readonly #dropped = new Tally();
+  readonly #dropped: SpoolDrops;
   #truncated = 0;
   #collapsed = 0;
   #mended = 0;
@@ -50,16 +59,12 @@ export class PipelineMetrics {
     this.#sources = sources;
     // Every series exists from the start at 0, so Prometheus sees the first restart or drop as an increase.
     for (const reason of sources.restartReasons) this.#restarts.add({ reason }, 0);
+    this.#dropped = sources.spoolDrops ?? new SpoolDrops();
     for (const sink of sources.sinks) for (const reason of ['overflow', 'corrupt'] as const) this.#dropped.add({ sink: sink.name, reason }, 0);
   }
 
   restarted(reason: string): void {
     this.#restarts.add({ reason });
-  }
-
-  /** A spool dropped records: over its size bound (overflow) or unreadable after a crash (corrupt). */
-  spoolDropped(sink: string, count: number, reason: 'overflow' | 'corrupt'): void {
-    this.#dropped.add({ sink, reason }, count);
   }
 
   /** Records lost in every sink so far (spool bounds, unreadable spool lines, failed writes, slow stdout). */
