@@ -1,5 +1,6 @@
-// Which connector state changes the health model can make in one step, and what causes each. Written as data so
-// the status page, the docs and the tests read the same table (test/state-transitions.test.ts walks every pair).
+// Which connector state changes the health model can make in one step, and what causes each. It documents the
+// model and holds it to account; it does not drive it: test/state-transitions.test.ts drives the model through every
+// pair, and test/state-health.test.ts fails on any change the model makes that the table calls impossible.
 import { CONNECTOR_STATES, type ConnectorState } from './snapshot.js';
 
 export type TransitionRule =
