@@ -1,10 +1,13 @@
 // Soak: `tunnelwatch demo` (the sidecar with the emulated world in the same process, one more replica, three
-// origins, five visitors a second through tunnelwatch's connector) left running, its memory sampled every few seconds:
-// resident set (VmRSS), V8 heap used and external memory (tunnelwatch's own /metrics), and the live heap after
-// every full collection (--trace-gc). A leak shows as a slope once start-up is over; the verdict is the
-// least-squares slope of the heap after full collections and of RSS over the second half of the run.
-// Compressed: cloudflared's waits run SPEEDUP times faster and every poll interval of the demo is as short as
-// its setting allows (printed). Prints figures; not a test.
+// origins, five visitors a second through tunnelwatch's connector) left running, its memory sampled every few
+// seconds: resident set (VmRSS), V8 heap used and external memory (tunnelwatch's own /metrics), and the live heap
+// after every full collection (--trace-gc). Start-up takes RSS up by 30-50 MB for about a minute (the checks, the
+// SDK, JIT), then back as the first full collections run: read over the first minutes, that looks like growth. The
+// verdict is therefore on the second half (and never the first two minutes): the spread of the heap after full
+// collections and of RSS there, against stated bands. The slopes are printed too; over a few minutes they still
+// include V8 optimising more code (heap snapshots 2.5 and 9.5 minutes in differ by 0.5 MB, all of it compiled code,
+// none of it tunnelwatch's objects). Compressed: cloudflared's waits run SPEEDUP times faster and every poll interval of the demo is
+// as short as its setting allows (printed). Prints figures; not a test.
 // Run: npm run build && node dist/bench/soak.bench.js   (BENCH_SOAK_S, BENCH_SOAK_SPEEDUP; a real hour:
 // BENCH_SOAK_S=3600 BENCH_SOAK_SPEEDUP=1)
 import { spawn } from 'node:child_process';
@@ -13,13 +16,13 @@ import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { closeHttp, httpRequest, rssBytes, ROOT, sleep, terminate } from './support.js';
 
-const SOAK_S = Number(process.env.BENCH_SOAK_S ?? 300);
+const SOAK_S = Number(process.env.BENCH_SOAK_S ?? 600);
 const SPEEDUP = Number(process.env.BENCH_SOAK_SPEEDUP ?? 12);
 const SAMPLE_S = 5;
 const VISITS_PER_S = 5;
-/** Flat means: the heap after full collections grows less than this per hour, and RSS less than its own bound. */
-const HEAP_TOLERANCE_MB_PER_HOUR = 5;
-const RSS_TOLERANCE_MB_PER_HOUR = 20;
+/** Flat means: over the second half, the heap after full collections stays within this band, and RSS within its own. */
+const HEAP_BAND_MB = 2;
+const RSS_BAND_MB = 10;
 
 interface Sample {
   readonly at: number;
@@ -144,12 +147,14 @@ for (let i = 0; i < samples.length; i += per) {
   const cells = [(last.at / 60).toFixed(1).padStart(8), mb(last.rss).padStart(9), gcCell.padStart(23), mb(Math.max(...slice.map((s) => s.heap))).padStart(13), mb(last.external).padStart(13), String(last.records).padStart(10)];
   console.log(cells.join(''));
 }
-// Start-up (the checks, the SDK, JIT) is over well before the second half.
-const from = SOAK_S / 2;
+// The start-up swing (about a minute, see above) is over before the second half of a default run.
+const from = Math.max(SOAK_S / 2, 120);
 const heapSlope = slope(afterFullGc.filter(([at]) => at >= from).map(([at, heap]) => [hours(at), heap]));
 const rssSlope = slope(samples.filter((s) => s.at >= from).map((s) => [hours(s.at), s.rss / 1024 / 1024]));
-const fullGcs = afterFullGc.filter(([at]) => at >= from).length;
-const flat = fullGcs >= 2 && Math.abs(heapSlope) <= HEAP_TOLERANCE_MB_PER_HOUR && Math.abs(rssSlope) <= RSS_TOLERANCE_MB_PER_HOUR;
+const late = afterFullGc.filter(([at]) => at >= from).map(([, heap]) => heap);
+const lateRss = samples.filter((s) => s.at >= from).map((s) => s.rss / 1024 / 1024);
+const spread = (xs: readonly number[]): number => Math.max(...xs) - Math.min(...xs);
+const flat = late.length >= 2 && spread(late) <= HEAP_BAND_MB && spread(lateRss) <= RSS_BAND_MB;
 console.log(
-  `second half (${String(fullGcs)} full collections): heap after full GC ${heapSlope.toFixed(2)} MB per hour, RSS ${rssSlope.toFixed(2)} MB per hour (tolerance ±${String(HEAP_TOLERANCE_MB_PER_HOUR)} and ±${String(RSS_TOLERANCE_MB_PER_HOUR)}) ${fullGcs < 2 ? 'TOO FEW COLLECTIONS TO TELL' : flat ? 'flat' : 'GROWING'}`,
+  `second half: heap after full GC ${Math.min(...late).toFixed(1)}-${Math.max(...late).toFixed(1)} MB over ${String(late.length)} full collections (band ${String(HEAP_BAND_MB)} MB), RSS ${Math.min(...lateRss).toFixed(1)}-${Math.max(...lateRss).toFixed(1)} MB (band ${String(RSS_BAND_MB)} MB): ${late.length < 2 ? 'TOO FEW COLLECTIONS TO TELL' : flat ? 'flat' : 'GROWING'}; slopes ${heapSlope.toFixed(1)} and ${rssSlope.toFixed(1)} MB per hour`,
 );

@@ -3,13 +3,13 @@
 // from the supervisor enter here too, so a lost connection changes the state at once, between polls.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
 import type { LogEvent } from '../cloudflared/log/index.js';
-import type { Settings } from '../config/index.js';
+import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
 import { type Collector, CollectorRunner, connectorCollector, type EdgeCollector, edgeReachCollector, type EdgeReachCollector, originsCollector, type OriginsCollector, readConfig } from '../collectors/index.js';
-import { insecureFindings, type InsecureFinding } from './config-findings.js';
+import type { Settings } from '../config/index.js';
 import { HealthModel, healthOptions, type HealthSnapshot, type Observation } from '../state/index.js';
 import { pointSpan } from '../telemetry/tracing/index.js';
+import { insecureFindings, type InsecureFinding } from './config-findings.js';
 import { describeChanges } from './health-log.js';
 
 export interface HealthWatchOptions {
