@@ -73,8 +73,9 @@ describe.each(['quic', 'http2'] as const)('connections of the real cloudflared o
     if (protocol === 'http2') expect(message).toBe('the edge refused registration: Unauthorized: Invalid tunnel secret');
     else expect(message).toMatch(/^the edge refused registration: \d+ registrations? answered with an error \(cloudflared_tunnel_tunnel_register_fail\{error="server_error"\} rose from \d+ to \d+\); cloudflared does not log the reason over QUIC/);
     await world.edge.fault({ action: 'accept' });
-    // Recovery as cloudflared's /ready reports it: after a burst of retries its --output json lines can tear
-    // (docs/emulator.md), and a torn "Registered" line is an event tunnelwatch never sees.
+    // Recovery as cloudflared's /ready reports it: after a burst of retries its --output json lines tear. tunnelwatch
+    // mends them (src/cloudflared/log/mend.ts), but under a fine interleaving a piece can land in the wrong event, so
+    // the test does not wait on the event count.
     const after = await statusUntil(run, (s) => (s.views.ready === 4 && !codes(s).includes('registration_refused') ? s : undefined), '/ready 4 and the refusal gone', 90_000);
     expect(after.registeredConnections).toBeGreaterThan(0);
   });
