@@ -8,6 +8,7 @@
 // the open event that most recently got its `time` (zerolog stamps every event, and a goroutine writes its `}`
 // right after its last key-value). Bursts, the way goroutines write, come back exact; under a finer interleaving a
 // piece may land in the wrong event or stand alone (kept as text), but no event and no piece is lost. Pure.
+import { findClosingQuote } from '../../go/index.js';
 
 /** One write of the encoder: the opening key-value, a further key-value, or the end of an event. */
 type Piece = { readonly kind: 'open' | 'more'; readonly key: string; readonly text: string } | { readonly kind: 'end' };
@@ -35,14 +36,10 @@ const MAX_AGE_LINES = 64;
 /** Open events kept at most; the oldest is closed with what it has when more open. */
 const MAX_OPEN = 16;
 
+/** The index after the string literal whose opening quote is at `at`, or -1. */
 function skipString(text: string, at: number): number {
-  // `at` is on the opening quote; returns the index after the closing one, or -1.
-  for (let i = at + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 92) i++;
-    else if (c === 34) return i + 1;
-  }
-  return -1;
+  const close = findClosingQuote(text, at);
+  return close === -1 ? -1 : close + 1;
 }
 
 const SCALAR = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
