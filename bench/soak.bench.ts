@@ -156,5 +156,5 @@ const lateRss = samples.filter((s) => s.at >= from).map((s) => s.rss / 1024 / 10
 const spread = (xs: readonly number[]): number => Math.max(...xs) - Math.min(...xs);
 const flat = late.length >= 2 && spread(late) <= HEAP_BAND_MB && spread(lateRss) <= RSS_BAND_MB;
 console.log(
-  `second half: heap after full GC ${Math.min(...late).toFixed(1)}-${Math.max(...late).toFixed(1)} MB over ${String(late.length)} full collections (band ${String(HEAP_BAND_MB)} MB), RSS ${Math.min(...lateRss).toFixed(1)}-${Math.max(...lateRss).toFixed(1)} MB (band ${String(RSS_BAND_MB)} MB): ${late.length < 2 ? 'TOO FEW COLLECTIONS TO TELL' : flat ? 'flat' : 'GROWING'}; slopes ${heapSlope.toFixed(1)} and ${rssSlope.toFixed(1)} MB per hour`,
+  `second half: heap after full GC ${Math.min(...late).toFixed(1)}-${Math.max(...late).toFixed(1)} MB over ${String(late.length)} full collections (band ${String(HEAP_BAND_MB)} MB), RSS ${Math.min(...lateRss).toFixed(1)}-${Math.max(...lateRss).toFixed(1)} MB (band ${String(RSS_BAND_MB)} MB): ${late.length < 2 ? 'TOO FEW COLLECTIONS TO TELL' : flat ? 'flat' : `NOT FLAT (${heapSlope > 0 || rssSlope > 0 ? 'growing' : 'shrinking'})`}; slopes ${heapSlope.toFixed(1)} and ${rssSlope.toFixed(1)} MB per hour`,
 );
