@@ -17,7 +17,7 @@ import { readConnectorMetrics, type ConnectorMetrics } from '../src/cloudflared/
 import { parseExposition } from '../src/cloudflared/metrics/exposition.js';
 import type { CollectorStats } from '../src/collectors/runner.js';
 import { runBounded } from '../src/probers/pool.js';
-import { proberFor, type ProbeResult, type ProbeTarget } from '../src/probers/index.js';
+import { proberFor, runProbe, type ProbeResult, type ProbeTarget } from '../src/probers/index.js';
 import { deriveTargets } from '../src/probers/targets.js';
 import { sidecarRegistry } from '../src/sidecar/registry.js';
 import type { HealthSnapshot, OriginView } from '../src/state/snapshot.js';
@@ -50,9 +50,7 @@ async function tunnelwatchProbes(targets: readonly ProbeTarget[]): Promise<{ fig
   setMaxListeners(CONCURRENCY + 1, signal);
   const pass = (list: readonly ProbeTarget[]): Promise<ProbeResult[]> =>
     runBounded(list, CONCURRENCY, async (target) => {
-      const prober = proberFor(target.service);
-      if (prober === undefined) throw new Error(`probe-cost: no prober for ${target.serviceText}`);
-      const result = await prober(target, signal);
+      const result = await runProbe(target, signal, proberFor(target.service));
       results.set(target.key, result);
       return result;
     });

@@ -8,8 +8,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from '../src/cloudflared/config/origin-request.js';
 import { parseOriginService } from '../src/cloudflared/config/origin-service.js';
 import { createSelfSigned, type SelfSigned } from '../src/emulator/self-signed-cert.js';
-import { createHttpProber, probeHttp } from '../src/probers/http.js';
-import type { ProbeService, ProbeTarget } from '../src/probers/index.js';
+import { createHttpProber, probeHttp as httpProber } from '../src/probers/http.js';
+import { runProbe, type Prober, type ProbeService, type ProbeTarget } from '../src/probers/index.js';
+
+/** A prober in its frame, as the origins collector runs it. */
+const framed = (prober: Prober) => (t: ProbeTarget, s: AbortSignal) => runProbe(t, s, prober);
+const probeHttp = framed(httpProber);
 
 function target(service: string, originRequest: Partial<OriginRequest> = {}, extra: Partial<ProbeTarget> = {}): ProbeTarget {
   return {
@@ -164,7 +168,7 @@ describe('https prober', () => {
 
   it('succeeds with the certificate as caPool, reading the file once per prober', async () => {
     const reads: string[] = [];
-    const prober = createHttpProber({ readCaPool: (path) => { reads.push(path); return Promise.resolve(cert.cert); } });
+    const prober = framed(createHttpProber({ readCaPool: (path) => { reads.push(path); return Promise.resolve(cert.cert); } }));
     const t = target(url, { caPool: '/etc/origin-ca.pem' });
     const first = await prober(t, signal);
     const second = await prober(t, signal);
@@ -186,7 +190,7 @@ describe('https prober', () => {
 
   it('sends originServerName as SNI and verifies against it', async () => {
     serverNames.length = 0;
-    const prober = createHttpProber({ readCaPool: () => Promise.resolve(cert.cert) });
+    const prober = framed(createHttpProber({ readCaPool: () => Promise.resolve(cert.cert) }));
     const result = await prober(target(url, { caPool: 'ca.pem', originServerName: 'origin.internal' }), signal);
     expect(result.ok).toBe(true);
     expect(serverNames).toEqual(['origin.internal']);
@@ -197,7 +201,7 @@ describe('https prober', () => {
   it('sends httpHostHeader over TLS, and uses it as SNI with matchSNItoHost', async () => {
     hosts.length = 0;
     serverNames.length = 0;
-    const prober = createHttpProber({ readCaPool: () => Promise.resolve(cert.cert) });
+    const prober = framed(createHttpProber({ readCaPool: () => Promise.resolve(cert.cert) }));
     const result = await prober(target(url, { caPool: 'ca.pem', httpHostHeader: 'origin.internal', matchSNItoHost: true }), signal);
     expect(result.ok).toBe(true);
     expect(hosts).toEqual(['origin.internal']);
@@ -212,7 +216,7 @@ describe('https prober', () => {
       notAfter: new Date('2021-01-01T00:00:00Z'),
     });
     const port2 = await listen(createHttpsServer({ cert: old.cert, key: old.key }, (_req, res) => res.end()));
-    const prober = createHttpProber({ readCaPool: () => Promise.resolve(old.cert) });
+    const prober = framed(createHttpProber({ readCaPool: () => Promise.resolve(old.cert) }));
     const result = await prober(target(`https://127.0.0.1:${String(port2)}`, { caPool: 'ca.pem' }), signal);
     expect(result).toMatchObject({ ok: false, error: 'certificate expired', tlsNotAfter: Date.parse('2021-01-01T00:00:00Z') });
   });

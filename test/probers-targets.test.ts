@@ -3,7 +3,7 @@ import { parseCloudflaredConfig, type IngressRule } from '../src/cloudflared/con
 import { DEFAULT_ORIGIN_REQUEST } from '../src/cloudflared/config/origin-request.js';
 import { parseOriginService } from '../src/cloudflared/config/origin-service.js';
 import { probeHttp } from '../src/probers/http.js';
-import { DEFAULT_PROBERS, proberFor, statusAllowed } from '../src/probers/index.js';
+import { DEFAULT_PROBERS, proberFor, schemeOf, statusAllowed, type ProbeService } from '../src/probers/index.js';
 import { deriveTargets } from '../src/probers/targets.js';
 import { probeTcp } from '../src/probers/tcp.js';
 import { probeUnix } from '../src/probers/unix.js';
@@ -130,15 +130,14 @@ ingress:
 });
 
 describe('proberFor', () => {
-  it('maps schemes to probers, unknown stream schemes to tcp, and self-answered services to none', () => {
-    const svc = (s: string) => parseOriginService(s, false);
+  it('maps schemes to probers and unknown stream schemes to tcp', () => {
+    const svc = (s: string) => parseOriginService(s, false) as ProbeService;
     expect(proberFor(svc('http://a'))).toBe(probeHttp);
     expect(proberFor(svc('wss://a'))).toBe(probeHttp);
     expect(proberFor(svc('rdp://a'))).toBe(probeTcp);
     expect(proberFor(svc('redis://a:6379'))).toBe(probeTcp);
+    expect(schemeOf(svc('redis://a:6379'))).toBe('tcp');
     expect(proberFor(svc('unix+tls:/x'))).toBe(probeUnix);
-    expect(proberFor(svc('http_status:404'))).toBeUndefined();
-    expect(proberFor(svc('hello_world'))).toBeUndefined();
     const custom = { ...DEFAULT_PROBERS, ssh: probeHttp };
     expect(proberFor(svc('ssh://a'), custom)).toBe(probeHttp);
   });

@@ -2,8 +2,12 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from '../src/cloudflared/config/origin-request.js';
 import { parseOriginService } from '../src/cloudflared/config/origin-service.js';
-import type { ProbeService, ProbeTarget } from '../src/probers/index.js';
-import { probeTcp } from '../src/probers/tcp.js';
+import { runProbe, type Prober, type ProbeService, type ProbeTarget } from '../src/probers/index.js';
+import { probeTcp as tcpProber } from '../src/probers/tcp.js';
+
+/** A prober in its frame, as the origins collector runs it. */
+const framed = (prober: Prober) => (t: ProbeTarget, s: AbortSignal) => runProbe(t, s, prober);
+const probeTcp = framed(tcpProber);
 
 function target(service: string, timeoutMs = 2000, originRequest: Partial<OriginRequest> = {}): ProbeTarget {
   return {

@@ -7,8 +7,12 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from '../src/cloudflared/config/origin-request.js';
 import { parseOriginService } from '../src/cloudflared/config/origin-service.js';
 import { createSelfSigned } from '../src/emulator/self-signed-cert.js';
-import type { ProbeService, ProbeTarget } from '../src/probers/index.js';
-import { createUnixProber, probeUnix } from '../src/probers/unix.js';
+import { runProbe, type Prober, type ProbeService, type ProbeTarget } from '../src/probers/index.js';
+import { createUnixProber, probeUnix as unixProber } from '../src/probers/unix.js';
+
+/** A prober in its frame, as the origins collector runs it. */
+const framed = (prober: Prober) => (t: ProbeTarget, s: AbortSignal) => runProbe(t, s, prober);
+const probeUnix = framed(unixProber);
 
 const dir = mkdtempSync(join(tmpdir(), 'tw-probe-'));
 afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
@@ -69,7 +73,7 @@ describe('unix prober', () => {
   it('speaks TLS for unix+tls, verifying localhost unless originServerName says otherwise', async () => {
     const cert = createSelfSigned({ commonName: 'sock', altNames: ['sock.internal'] });
     const path = await listen(createHttpsServer({ cert: cert.cert, key: cert.key }, (_req, res) => res.end()));
-    const prober = createUnixProber({ readCaPool: () => Promise.resolve(cert.cert) });
+    const prober = framed(createUnixProber({ readCaPool: () => Promise.resolve(cert.cert) }));
     const wrongName = await prober(target(`unix+tls:${path}`, { caPool: 'ca.pem' }), signal);
     expect(wrongName).toMatchObject({ ok: false, error: 'certificate not valid for the server name (set originRequest.originServerName)' });
     const right = await prober(target(`unix+tls:${path}`, { caPool: 'ca.pem', originServerName: 'sock.internal' }), signal);

@@ -3,7 +3,7 @@
 // remote config pushed by the edge), so the target list is replaced, never appended to.
 import { type CloudflaredConfig, type ConfigShape, type IngressRule, parseCloudflaredConfig } from '../cloudflared/config/index.js';
 import type { Settings } from '../config/index.js';
-import { DEFAULT_PROBERS, deriveTargets, type ProbeResult, proberFor, type ProberMap, type ProbeTarget, runBounded, type SkippedTarget } from '../probers/index.js';
+import { DEFAULT_PROBERS, deriveTargets, type ProbeResult, proberFor, type ProberMap, type ProbeTarget, runBounded, runProbe, type SkippedTarget } from '../probers/index.js';
 import type { OriginObservation, OriginTargetsObservation } from '../state/index.js';
 import type { Collector } from './collector.js';
 
@@ -66,9 +66,7 @@ export function originsCollector(settings: Settings['origins'], probers: ProberM
     async collect({ signal, now }) {
       const round = targets;
       return runBounded(round, settings.concurrency, async (target): Promise<OriginObservation> => {
-        const prober = proberFor(target.service, probers);
-        const result: ProbeResult =
-          prober === undefined ? { ok: false, error: `no prober for ${target.serviceText}`, durationMs: 0, phases: { totalMs: 0 } } : await prober(target, signal);
+        const result = await runProbe(target, signal, proberFor(target.service, probers));
         results.set(target.key, result);
         return { kind: 'origin', at: now(), key: target.key, ok: result.ok, durationMs: result.durationMs, ...(result.error === undefined ? {} : { error: result.error }) };
       });

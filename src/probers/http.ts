@@ -3,8 +3,8 @@
 import type { OriginRequest } from '../cloudflared/config/index.js';
 import { dialTcp } from './dial.js';
 import { getOnce } from './http-exchange.js';
-import type { Prober, ProbeTarget } from './types.js';
-import { runProbe } from './run.js';
+import type { Prober } from './run.js';
+import type { ProbeTarget } from './types.js';
 import { createCaLoader, startTls, type CaLoader, type CaReader, type TlsSettings } from './tls-handshake.js';
 
 export interface HttpProberDeps {
@@ -38,21 +38,18 @@ export async function tlsSettingsOf(
 /** An http/https prober; each keeps its own caPool cache. */
 export function createHttpProber(deps: HttpProberDeps = {}): Prober {
   const loadCa = createCaLoader(deps.readCaPool);
-  return (target, signal) => {
+  return async (target, run) => {
     const { service } = target;
-    const scheme = service.kind === 'http' ? service.scheme : 'http';
-    return runProbe(scheme, target, signal, async (run) => {
-      if (service.kind !== 'http') return { ok: false, error: `${target.serviceText} is not an HTTP service` };
-      const secure = scheme === 'https' || scheme === 'wss';
-      const or = target.originRequest;
-      const tls = secure ? await tlsSettingsOf(target, service.host, loadCa) : undefined;
-      const port = service.port ?? (secure ? 443 : 80);
-      const tcp = await dialTcp(run, service.host, port, or.connectTimeout, !or.noHappyEyeballs);
-      const socket = tls ? await startTls(run, tcp, tls) : tcp;
-      const host = service.host.includes(':') ? `[${service.host}]` : service.host;
-      const hostHeader = or.httpHostHeader !== '' ? or.httpHostHeader : service.port === undefined ? host : `${host}:${String(port)}`;
-      return getOnce(run, socket, { hostHeader, path: target.path ?? '/', ...(target.okStatus ? { okStatus: target.okStatus } : {}) });
-    });
+    if (service.kind !== 'http') return { ok: false, error: `${target.serviceText} is not an HTTP service` };
+    const secure = service.scheme === 'https' || service.scheme === 'wss';
+    const or = target.originRequest;
+    const tls = secure ? await tlsSettingsOf(target, service.host, loadCa) : undefined;
+    const port = service.port ?? (secure ? 443 : 80);
+    const tcp = await dialTcp(run, service.host, port, or.connectTimeout, !or.noHappyEyeballs);
+    const socket = tls ? await startTls(run, tcp, tls) : tcp;
+    const host = service.host.includes(':') ? `[${service.host}]` : service.host;
+    const hostHeader = or.httpHostHeader !== '' ? or.httpHostHeader : service.port === undefined ? host : `${host}:${String(port)}`;
+    return getOnce(run, socket, { hostHeader, path: target.path ?? '/', ...(target.okStatus ? { okStatus: target.okStatus } : {}) });
   };
 }
 

@@ -11,6 +11,12 @@ export type Phase = 'dns' | 'connect' | 'tls' | 'first_byte' | 'body' | 'done';
 /** What a probe found, before timings are added. */
 export type Outcome = Omit<ProbeResult, 'durationMs' | 'phases'>;
 
+/**
+ * The one shape every prober has, as in blackbox_exporter: it probes `target` inside the frame `run` and says
+ * what it found. It may throw; the frame turns a throw, a deadline or an abort into a failed result.
+ */
+export type Prober = (target: ProbeTarget, run: ProbeRun) => Promise<Outcome>;
+
 const PHASE_FIELD: Partial<Record<Phase, keyof Omit<ProbePhases, 'totalMs'>>> = {
   dns: 'dnsMs',
   connect: 'connectMs',
@@ -84,17 +90,20 @@ export class ProbeRun {
   }
 }
 
+/** The scheme as the service is written (`https`, `redis`, `unix+tls`), for the span. */
+function schemeText(target: ProbeTarget): string {
+  const { service } = target;
+  if (service.kind === 'unix') return service.tls ? 'unix+tls' : 'unix';
+  return service.scheme;
+}
+
 /**
- * Runs `body` as the probe of `target` inside a span named `probe <scheme>`. The overall deadline
- * (target.timeoutMs), a phase deadline or the signal stops it with `timeout after Ns in <phase>` or
- * `aborted`; a throw becomes its error. Never throws.
+ * Runs `prober` on `target` inside a span named `probe <scheme>`. The overall deadline (target.timeoutMs),
+ * a phase deadline or the signal stops it with `timeout after Ns in <phase>` or `aborted`; a throw becomes
+ * its error. Never throws.
  */
-export async function runProbe(
-  scheme: string,
-  target: ProbeTarget,
-  signal: AbortSignal,
-  body: (run: ProbeRun) => Promise<Outcome>,
-): Promise<ProbeResult> {
+export async function runProbe(target: ProbeTarget, signal: AbortSignal, prober: Prober): Promise<ProbeResult> {
+  const scheme = schemeText(target);
   const attributes = { 'tunnelwatch.probe.target': target.key, 'tunnelwatch.probe.scheme': scheme };
   return inSpan(`probe ${scheme}`, attributes, async (span) => {
     const startedAt = performance.now();
@@ -110,7 +119,7 @@ export async function runProbe(
     try {
       outcome = signal.aborted
         ? { ok: false, error: 'aborted' }
-        : await Promise.race([body(run).catch((error: unknown) => ({ ok: false, error: describeError(error, run.phase) })), stopped]);
+        : await Promise.race([prober(target, run).catch((error: unknown) => ({ ok: false, error: describeError(error, run.phase) })), stopped]);
     } finally {
       clearTimeout(overall);
       signal.removeEventListener('abort', onAbort);

@@ -2,8 +2,7 @@
 // connect, and for ssh the server's identification line (RFC 4253 §4.2), which proves an SSH daemon answers.
 import type { Socket } from 'node:net';
 import { dialTcp } from './dial.js';
-import type { Prober } from './types.js';
-import { runProbe, type Outcome, type ProbeRun } from './run.js';
+import type { Outcome, Prober, ProbeRun } from './run.js';
 
 /** RFC 4253 allows other lines before the identification line; give up after this much. */
 const MAX_PREAMBLE_BYTES = 1024;
@@ -48,16 +47,13 @@ function readSshBanner(run: ProbeRun, socket: Socket): Promise<Outcome> {
   });
 }
 
-export const probeTcp: Prober = (target, signal) => {
+export const probeTcp: Prober = async (target, run) => {
   const { service } = target;
-  const scheme = service.kind === 'stream' ? service.scheme : 'tcp';
-  return runProbe(scheme, target, signal, async (run) => {
-    if (service.kind !== 'stream') return { ok: false, error: `${target.serviceText} is not a TCP service` };
-    if (service.port === undefined) return { ok: false, error: `${target.serviceText} has no port` };
-    const or = target.originRequest;
-    const socket = await dialTcp(run, service.host, service.port, or.connectTimeout, !or.noHappyEyeballs);
-    if (scheme === 'ssh') return readSshBanner(run, socket);
-    run.enter('done');
-    return { ok: true };
-  });
+  if (service.kind !== 'stream') return { ok: false, error: `${target.serviceText} is not a TCP service` };
+  if (service.port === undefined) return { ok: false, error: `${target.serviceText} has no port` };
+  const or = target.originRequest;
+  const socket = await dialTcp(run, service.host, service.port, or.connectTimeout, !or.noHappyEyeballs);
+  if (service.scheme === 'ssh') return readSshBanner(run, socket);
+  run.enter('done');
+  return { ok: true };
 };

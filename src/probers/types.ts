@@ -1,5 +1,5 @@
-// The one shape every origin prober has, as in Prometheus' blackbox_exporter: a function from a target to a
-// result that never throws.
+// What a probe is given and what it gives back. The prober's own signature is in run.ts, beside the frame it
+// runs in.
 import type { OriginRequest, OriginService } from '../cloudflared/config/index.js';
 import type { StatusRange } from './status.js';
 
@@ -47,6 +47,3 @@ export interface ProbeResult {
   /** First line an SSH origin sent. */
   readonly banner?: string;
 }
-
-/** Probes one target. Never throws: every failure is `ok: false` with an error. */
-export type Prober = (target: ProbeTarget, signal: AbortSignal) => Promise<ProbeResult>;

@@ -4,8 +4,7 @@
 import { dialUnix } from './dial.js';
 import { getOnce } from './http-exchange.js';
 import { tlsSettingsOf, type HttpProberDeps } from './http.js';
-import type { Prober } from './types.js';
-import { runProbe } from './run.js';
+import type { Prober } from './run.js';
 import { createCaLoader, startTls } from './tls-handshake.js';
 
 const UNIX_HOST = 'localhost';
@@ -13,18 +12,15 @@ const UNIX_HOST = 'localhost';
 /** A unix socket prober; each keeps its own caPool cache. */
 export function createUnixProber(deps: HttpProberDeps = {}): Prober {
   const loadCa = createCaLoader(deps.readCaPool);
-  return (target, signal) => {
+  return async (target, run) => {
     const { service } = target;
-    const scheme = service.kind === 'unix' && service.tls ? 'unix+tls' : 'unix';
-    return runProbe(scheme, target, signal, async (run) => {
-      if (service.kind !== 'unix') return { ok: false, error: `${target.serviceText} is not a unix socket service` };
-      const or = target.originRequest;
-      const tls = service.tls ? await tlsSettingsOf(target, UNIX_HOST, loadCa) : undefined;
-      const raw = await dialUnix(run, service.path, or.connectTimeout);
-      const socket = tls ? await startTls(run, raw, tls) : raw;
-      const hostHeader = or.httpHostHeader !== '' ? or.httpHostHeader : UNIX_HOST;
-      return getOnce(run, socket, { hostHeader, path: target.path ?? '/', ...(target.okStatus ? { okStatus: target.okStatus } : {}) });
-    });
+    if (service.kind !== 'unix') return { ok: false, error: `${target.serviceText} is not a unix socket service` };
+    const or = target.originRequest;
+    const tls = service.tls ? await tlsSettingsOf(target, UNIX_HOST, loadCa) : undefined;
+    const raw = await dialUnix(run, service.path, or.connectTimeout);
+    const socket = tls ? await startTls(run, raw, tls) : raw;
+    const hostHeader = or.httpHostHeader !== '' ? or.httpHostHeader : UNIX_HOST;
+    return getOnce(run, socket, { hostHeader, path: target.path ?? '/', ...(target.okStatus ? { okStatus: target.okStatus } : {}) });
   };
 }
 
