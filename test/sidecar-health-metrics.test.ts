@@ -1,15 +1,15 @@
 // The re-exported cloudflared metrics are current or absent: after a failed /metrics poll, or once another
 // connector process runs, the last values must not go on being exported as if they were read now.
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../src/config/load.js';
 import { HealthWatch } from '../src/sidecar/health-watch.js';
 import { metricsOf } from './helpers/state-observations.js';
+import { createLogger } from '../src/telemetry/logs/index.js';
 
 async function watch(): Promise<HealthWatch> {
   const loaded = loadSettings({ env: { TUNNELWATCH_LOGS_SPOOL_DIR: '/tmp/unused' } });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
-  return HealthWatch.create({ settings: loaded.settings, logger: pino({ enabled: false }), metricsAddress: () => undefined, now: () => 1_790_000_000_000 });
+  return HealthWatch.create({ settings: loaded.settings, logger: createLogger({ write: () => undefined }, { level: 'error', labels: {} }), metricsAddress: () => undefined, now: () => 1_790_000_000_000 });
 }
 
 describe('HealthWatch: the connector metrics it re-exports', () => {

@@ -2,12 +2,12 @@
 // they feed, and what a state change means for people — a log record and a span per transition. Log events
 // from the supervisor enter here too, so a lost connection changes the state at once, between polls.
 import { readFileSync } from 'node:fs';
-import type { Logger } from 'pino';
 import type { LogEvent } from '../cloudflared/log/index.js';
 import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
 import { type Collector, CollectorRunner, connectorCollector, type EdgeCollector, edgeReachCollector, type EdgeReachCollector, originsCollector, type OriginsCollector, readConfig } from '../collectors/index.js';
 import type { Settings } from '../config/index.js';
 import { HealthModel, healthOptions, type HealthSnapshot, type Observation } from '../state/index.js';
+import type { Logger } from '../telemetry/logs/index.js';
 import { pointSpan } from '../telemetry/tracing/index.js';
 import { insecureFindings, type InsecureFinding } from './config-findings.js';
 import { describeChanges } from './health-log.js';

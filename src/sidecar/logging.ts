@@ -1,9 +1,8 @@
 // The log pipeline from settings: redaction of every configured secret, the spooled sinks (Loki, syslog),
-// stdout, and tunnelwatch's own pino logger feeding the same pipeline.
+// stdout, and tunnelwatch's own logger feeding the same pipeline.
 import { readTextOrUndefined } from '../base/index.js';
-import type { Logger } from 'pino';
 import type { Settings } from '../config/index.js';
-import { createLogger, type LineOutput, LogPipeline, type RecordLabels, Redactor } from '../telemetry/logs/index.js';
+import { createLogger, type LineOutput, type Logger, LogPipeline, type RecordLabels, Redactor } from '../telemetry/logs/index.js';
 import { openLokiSink, openSyslogSink, type SpoolPlace, type SpoolShipperSink } from '../telemetry/sinks/index.js';
 
 export interface Logging {

@@ -1,7 +1,7 @@
 // The public face of src/telemetry/logs/: what the rest of tunnelwatch may use from it.
 export { LogPipeline, type LineOutput, type PipelineCounters, type SpooledSink } from './log-pipeline.js';
 export { connectorRecord, learnLabels, levelName, type LogRecord, type RecordLabels } from './log-record.js';
-export { createLogger } from './logger.js';
+export { createLogger, type Logger, type LogMethod, type OwnLevel } from './logger.js';
 export { Redactor } from './redact.js';
 export { Repeats } from './repeats.js';
 export { ReportThrottle } from './report-throttle.js';

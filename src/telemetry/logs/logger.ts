@@ -1,36 +1,40 @@
-// tunnelwatch's own logger: pino, whose serialised lines are fed into the same pipeline as cloudflared's
-// records, so both get the same labels, redaction and sinks. Own logs are few; the parse per line is cheap.
-import { pino, type Logger } from 'pino';
+// tunnelwatch's own logger: each call builds a record object and hands it to the pipeline, which redacts and
+// serialises it once, as it does cloudflared's records; both get the same labels, redaction and sinks. The
+// record has pino's shape (numeric `level`, epoch-ms `time`, `msg`), so pino tooling reads it.
 import type { LogPipeline } from './log-pipeline.js';
 import type { LogRecord, RecordLabels } from './log-record.js';
 
+const LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
+
+export type OwnLevel = keyof typeof LEVELS;
+
 export interface LoggerOptions {
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly level: OwnLevel;
   /** Read at every log call, so labels learnt later (connector id, version) appear on later records. */
   readonly labels: Readonly<RecordLabels>;
   /** Extra fields per record, e.g. the active trace and span ids. */
-  readonly mixin?: () => Record<string, unknown>;
+  readonly mixin?: () => object;
 }
 
-export function createLogger(pipeline: LogPipeline, options: LoggerOptions): Logger {
-  const destination = {
-    write(line: string): void {
-      let record: LogRecord;
-      try {
-        // `source` is the pipeline's label, whatever a log call's fields said.
-        record = { ...(JSON.parse(line) as LogRecord), source: 'tunnelwatch' };
-      } catch {
-        record = { level: 50, time: Date.now(), msg: line.trimEnd(), source: 'tunnelwatch' };
-      }
+type Fields = Readonly<Record<string, unknown>>;
+
+/** One level's method: `log.info('text')` or `log.info({ field: 1 }, 'text')`. */
+export interface LogMethod {
+  (msg: string): void;
+  (fields: Fields, msg: string): void;
+}
+
+export type Logger = Readonly<Record<OwnLevel, LogMethod>>;
+
+export function createLogger(pipeline: Pick<LogPipeline, 'write'>, options: LoggerOptions): Logger {
+  const method = (level: OwnLevel): LogMethod => {
+    if (LEVELS[level] < LEVELS[options.level]) return () => undefined;
+    return (first: Fields | string, second?: string): void => {
+      const [fields, msg] = typeof first === 'string' ? [{}, first] : [first, second ?? ''];
+      // `source` is the pipeline's label, whatever a log call's fields said.
+      const record: LogRecord = { level: LEVELS[level], time: Date.now(), ...options.labels, ...options.mixin?.(), ...fields, msg, source: 'tunnelwatch' };
       pipeline.write(record);
-    },
+    };
   };
-  return pino(
-    {
-      level: options.level,
-      base: undefined,
-      mixin: () => ({ ...options.labels, ...options.mixin?.() }),
-    },
-    destination,
-  );
+  return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') };
 }

@@ -1,4 +1,4 @@
-// Ties log records to traces: pino's `mixin: traceFields` adds the active span's ids to every record, so a log
+// Ties log records to traces: the own logger's `mixin: traceFields` adds the active span's ids to every record, so a log
 // line found in Loki leads to its trace. Uses only @opentelemetry/api: with tracing off there is no valid span
 // and records stay unchanged.
 import { isSpanContextValid, trace } from '@opentelemetry/api';

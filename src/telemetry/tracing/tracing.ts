@@ -224,7 +224,7 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
     ...options.resourceAttributes,
   }));
   const sdk = withOtelEnv(env, () => {
-    // Traces only: tunnelwatch's metrics are Prometheus and its logs go through pino.
+    // Traces only: tunnelwatch's metrics are Prometheus and its logs go through its own log pipeline.
     const created = new NodeSDK({ resource, instrumentations: [], metricReaders: [], logRecordProcessors: [] });
     created.start();
     return created;
