@@ -34,8 +34,8 @@ describe('against an emulated cloudflared', () => {
   it('reports 503 while connecting, then 200 with 4 connections, the connector id, metrics and /config once', async () => {
     const e = startEmulator({ env: { CFEMU_SCENARIO: path.resolve('test/fixtures/emulator/scenario-unreachable-at-start.yaml') } });
     const { metrics: address } = await e.ports();
-    const configs: { version: number; config: unknown; body: string }[] = [];
-    const collector = connectorCollector({ metricsAddress: () => address, intervalMs: 2000, onConfig: (version, config, body) => configs.push({ version, config, body }) });
+    const configs: { version: number; body: string }[] = [];
+    const collector = connectorCollector({ metricsAddress: () => address, intervalMs: 2000, onConfig: (version, body) => configs.push({ version, body }) });
 
     await e.waitFor(isType('dial_error'), 'a first dial failure');
     const connecting = await collector.collect(ctx());
@@ -59,7 +59,7 @@ describe('against an emulated cloudflared', () => {
     // The same /config twice is delivered once.
     expect(configs).toHaveLength(1);
     expect(configs[0]?.version).toBe(-1);
-    expect(configs[0]?.config).toMatchObject({ ingress: [{ service: 'http_status:503' }] });
+    expect(JSON.parse(configs[0]?.body ?? '')).toMatchObject({ config: { ingress: [{ service: 'http_status:503' }] } });
     expect(configs[0]?.body).toBe(await (await e.get('/config')).text());
   });
 

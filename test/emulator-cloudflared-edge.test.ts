@@ -77,7 +77,7 @@ describe('registration through the API emulator (CFEMU_API)', () => {
     await e.waitFor(registeredOn(3), 'conn 3 registered');
     const updated = await e.waitFor((x) => x.type === 'config_updated', 'remote config applied');
     expect(updated.type === 'config_updated' && updated.version).toBe(3);
-    expect(updated.type === 'config_updated' && updated.config).toEqual(remote);
+    expect(updated.type === 'config_updated' && JSON.parse(updated.configJson ?? '')).toEqual(remote);
     expect(e.registered().every((r) => r.type === 'registered' && r.location === 'dfw06')).toBe(true);
 
     const connector = e.events.find((x) => x.type === 'connector_id');

@@ -178,7 +178,7 @@ describe('configuration and control', () => {
     await e.fault({ fault: 'config_update', version: 5, config });
     const updated = await e.waitFor((x) => x.type === 'config_updated', 'Updated to new configuration');
     expect(updated.type === 'config_updated' && updated.version).toBe(5);
-    expect(updated.type === 'config_updated' && updated.config).toEqual(config);
+    expect(updated.type === 'config_updated' && JSON.parse(updated.configJson ?? '')).toEqual(config);
     expect(((await (await e.get('/config')).json()) as { version: number }).version).toBe(5);
     expect((await metricsNow(e)).configVersion).toBe(5);
     await e.fault({ fault: 'config_update', version: 6, config: { ingress: [{ hostname: 'x.example.com', service: 'http://localhost:1' }] } });

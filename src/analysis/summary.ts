@@ -74,7 +74,14 @@ function describeCause(cause: DownCause): string {
   }
 }
 
-function ruleCount(config: unknown): number | undefined {
+function ruleCount(configJson: string | undefined): number | undefined {
+  if (configJson === undefined) return undefined;
+  let config: unknown;
+  try {
+    config = JSON.parse(configJson);
+  } catch {
+    return undefined;
+  }
   if (typeof config !== 'object' || config === null) return undefined;
   const ingress = (config as { ingress?: unknown }).ingress;
   return Array.isArray(ingress) ? ingress.length : undefined;
@@ -139,7 +146,7 @@ export function summarise(events: readonly LogEvent[], options: SummaryOptions =
         bump(registerErrors, normaliseReason(event.error ?? event.message));
         break;
       case 'config_updated':
-        configVersions.push({ version: event.version, timestamp: event.timestamp, rules: ruleCount(event.config) });
+        configVersions.push({ version: event.version, timestamp: event.timestamp, rules: ruleCount(event.configJson) });
         break;
       case 'fatal':
       case 'shutdown':

@@ -20,7 +20,7 @@ export interface ConnectorCollectorOptions {
    * derive origin targets. Called on the first good answer and whenever the body changes; without it /config
    * is not fetched. `body` is the raw answer, for parsers that take text (parseCloudflaredConfig, shape `endpoint`).
    */
-  readonly onConfig?: (version: number, config: unknown, body: string) => void;
+  readonly onConfig?: (version: number, body: string) => void;
 }
 
 /** Bodies beyond this are not cloudflared's (its /metrics is ~100 kB); reading stops there. */
@@ -120,19 +120,19 @@ class ConnectorCollector implements Collector {
 
   /** A failed /config only marks its span; the last good config stays in force with the caller. */
   async #config(url: string, ctx: CollectContext, onConfig: NonNullable<ConnectorCollectorOptions['onConfig']>): Promise<void> {
-    let answer: { text: string; version: number; config: unknown };
+    let answer: { text: string; version: number };
     try {
       answer = await this.#get(url, ctx.signal, ({ status, text }) => {
         const body = status === 200 ? parseConfigBody(text) : undefined;
         if (!body) throw new Error(`GET ${url} answered HTTP ${String(status)} with a body that is not cloudflared's /config JSON: ${snippet(text)}`);
-        return { text, ...body };
+        return { text, version: body.version };
       });
     } catch {
       return;
     }
     if (answer.text === this.#lastConfigText) return;
     this.#lastConfigText = answer.text;
-    onConfig(answer.version, answer.config, answer.text);
+    onConfig(answer.version, answer.text);
   }
 
   /** One GET in its own span, its answer checked by `read` there too; rejects with an error naming the URL. */

@@ -2,6 +2,7 @@
 // they feed, and what a state change means for people — a log record and a span per transition. Log events
 // from the supervisor enter here too, so a lost connection changes the state at once, between polls.
 import { readFileSync } from 'node:fs';
+import type { ConfigShape } from '../cloudflared/config/index.js';
 import type { LogEvent } from '../cloudflared/log/index.js';
 import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
 import { type Collector, CollectorRunner, connectorCollector, type EdgeCollector, edgeReachCollector, type EdgeReachCollector, originsCollector, type OriginsCollector, readConfig } from '../collectors/index.js';
@@ -62,8 +63,8 @@ export class HealthWatch {
     const connector = connectorCollector({
       metricsAddress: o.metricsAddress,
       intervalMs: settings.cloudflared.pollInterval,
-      onConfig: (version, config) => {
-        this.#setRules(JSON.stringify({ version, config }), version < 0 ? 'the connector\'s local config (/config)' : `remote config version ${String(version)} (/config)`);
+      onConfig: (version, body) => {
+        this.#setRules(body, version < 0 ? 'the connector\'s local config (/config)' : `remote config version ${String(version)} (/config)`, 'endpoint');
       },
     });
     const reach = settings.edge.reachabilityInterval;
@@ -110,8 +111,8 @@ export class HealthWatch {
   /** A cloudflared log event, as the supervisor read it. */
   event(event: LogEvent, at: number): void {
     this.observe({ kind: 'log', at, event });
-    if (event.type === 'config_updated' && event.config !== undefined) {
-      this.#setRules(JSON.stringify({ version: event.version ?? 0, config: event.config }), `remote config version ${String(event.version ?? '?')} (log)`);
+    if (event.type === 'config_updated' && event.configJson !== undefined) {
+      this.#setRules(event.configJson, `remote config version ${String(event.version ?? '?')} (log)`, 'remote');
     }
   }
 
@@ -127,7 +128,7 @@ export class HealthWatch {
     for (const change of describeChanges(before, after)) this.#log[change.level](change.fields, change.message);
   }
 
-  #setRules(text: string, source: string, shape?: 'local'): void {
+  #setRules(text: string, source: string, shape: ConfigShape): void {
     const parsed = readConfig(text, source, shape);
     if ('error' in parsed) {
       this.#log.error({ config_source: source }, `cannot read the ingress rules from ${source}: ${parsed.error}`);

@@ -69,19 +69,13 @@ export function starting(record: ParsedLine): LogEvent {
   return event;
 }
 
-/** `config_updated`, with `version` and the `config` JSON string decoded. */
+/** `config_updated`, with `version` and the `config` JSON text as logged. */
 export function configUpdated(record: ParsedLine): LogEvent {
   const version = integer(record.fields.version);
   const config = record.fields.config;
   const event = become<ConfigUpdatedEvent>(record, 'config_updated');
   if (version !== undefined) event.version = version;
-  if (typeof config === 'string') {
-    try {
-      event.config = JSON.parse(config) as unknown;
-    } catch {
-      // Not JSON: `config` stays undefined, the raw text is still in fields.
-    }
-  }
+  if (typeof config === 'string') event.configJson = config;
   return event;
 }
 

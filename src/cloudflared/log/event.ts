@@ -112,8 +112,11 @@ export interface RequestErrorEvent extends Base {
 export interface ConfigUpdatedEvent extends Base {
   readonly type: 'config_updated';
   readonly version?: number;
-  /** The pushed configuration, decoded from the `config` JSON string; undefined when it is not valid JSON. */
-  readonly config?: unknown;
+  /**
+   * The pushed configuration as cloudflared logged it: the JSON of the remote config (ingress, originRequest,
+   * warp-routing). Kept as text so the config reader decodes it once, with Go's rules and its positions.
+   */
+  readonly configJson?: string;
 }
 /** A pushed configuration could not be applied (`Failed to deserialize new configuration`, `Failed to update ingress`). */
 export interface ConfigErrorEvent extends Base {
