@@ -10,6 +10,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['cloudflared'],
   ['config'],
   ['state'],
+  ['diagnosis'],
   ['analysis', 'telemetry'],
   ['supervisor', 'probers'],
   ['collectors'],

@@ -85,13 +85,14 @@ export const registerFails = (at: number, serverErrors: number): Observation => 
 export const metricsFail = (at: number, error = 'connect ECONNREFUSED 127.0.0.1:20241'): Observation => ({ kind: 'metrics', at, ok: false, error });
 
 /** An edge answer listing connectors by id with that many connections (plus `pending` ones pending reconnect). */
-export const edgeOk = (at: number, connectors: readonly { id: string; n: number; pending?: number }[], tunnelStatus: 'healthy' | 'degraded' | 'down' | 'inactive' = 'healthy'): Observation => ({
+export const edgeOk = (at: number, connectors: readonly { id: string; n: number; pending?: number; version?: string }[], tunnelStatus: 'healthy' | 'degraded' | 'down' | 'inactive' = 'healthy'): Observation => ({
   kind: 'edge',
   at,
   ok: true,
   tunnelStatus,
   connectors: connectors.map((c) => ({
     id: c.id,
+    ...(c.version === undefined ? {} : { version: c.version }),
     connections: [
       ...Array.from({ length: c.n }, (_, i) => ({ id: `${c.id}-${i}`, colo: 'lax', pendingReconnect: false })),
       ...Array.from({ length: c.pending ?? 0 }, (_, i) => ({ id: `${c.id}-p${i}`, colo: 'lax', pendingReconnect: true })),

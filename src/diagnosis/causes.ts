@@ -1,0 +1,133 @@
+// Every cause tunnelwatch can name, with its failure domain and the fix in one or two sentences. A bounded list:
+// the ids become metric label values and anchors of docs/runbooks/causes.md, which a test keeps equal to this.
+
+export const DOMAINS = [
+  'credentials',
+  'edge_reachability',
+  'protocol',
+  'edge_side',
+  'origin',
+  'local',
+  'ha',
+  'certificates',
+] as const;
+export type Domain = (typeof DOMAINS)[number];
+
+export interface CauseDefinition {
+  readonly domain: Domain;
+  readonly title: string;
+  /** What to do, in one or two sentences. */
+  readonly remediation: string;
+}
+
+export const CAUSES = {
+  credentials_rejected: {
+    domain: 'credentials',
+    title: 'The edge rejects the tunnel credentials',
+    remediation:
+      'The token or credentials file is wrong, was rotated or belongs to a deleted tunnel: copy the current token from the dashboard (Networks > Tunnels > the tunnel > Install connector) into cloudflared.tokenFile and restart.',
+  },
+  tunnel_not_found: {
+    domain: 'credentials',
+    title: 'The tunnel named by the credentials does not exist',
+    remediation: 'The tunnel was deleted or the token is for another account: create the tunnel again or use the token of an existing one.',
+  },
+  token_malformed: {
+    domain: 'credentials',
+    title: 'The tunnel token cannot be read',
+    remediation: 'The token is cut, quoted or has whitespace inside: paste it again from the dashboard as one line, without quotes, into cloudflared.tokenFile.',
+  },
+  edge_dns_failed: {
+    domain: 'edge_reachability',
+    title: 'The edge cannot be found: DNS lookup failed',
+    remediation:
+      "cloudflared finds the edge through DNS (SRV _v2-origintunneld._tcp.argotunnel.com and region1/region2.v2.argotunnel.com): check the host's resolver (/etc/resolv.conf) and that outbound DNS is allowed; a resolver that drops SRV queries needs --edge-ip-version or a resolver that answers them.",
+  },
+  tcp_7844_blocked: {
+    domain: 'edge_reachability',
+    title: 'TCP to the edge on port 7844 fails',
+    remediation: 'Allow outbound TCP to port 7844 (region1.v2.argotunnel.com, region2.v2.argotunnel.com) in the firewall or security group; cloudflared cannot use an HTTP proxy for its edge connections.',
+  },
+  udp_7844_blocked: {
+    domain: 'protocol',
+    title: 'QUIC (UDP 7844) to the edge is blocked',
+    remediation:
+      'Allow outbound UDP to port 7844 so cloudflared can use QUIC; until then it runs on HTTP/2 over TCP 7844, which works but is slower to reconnect. Set --protocol http2 to stop the QUIC attempts if UDP must stay closed.',
+  },
+  quic_fallback_persists: {
+    domain: 'protocol',
+    title: 'HTTP/2 fallback stays although UDP 7844 works again',
+    remediation: 'cloudflared never returns to QUIC by itself (cloudflared issue #1534): restart the connector gracefully at a quiet moment to get QUIC back.',
+  },
+  edge_tls_failed: {
+    domain: 'certificates',
+    title: 'TLS to the edge fails: something on the path intercepts it',
+    remediation:
+      "A TLS-inspecting proxy or middlebox sits between cloudflared and the edge: exempt region1/region2.v2.argotunnel.com port 7844 from inspection; cloudflared trusts only Cloudflare's CA for the edge, so there is no setting to work around it.",
+  },
+  edge_closing_connections: {
+    domain: 'edge_side',
+    title: 'Connections to the edge keep dropping',
+    remediation: 'Losses in bursts point at the network path (NAT or firewall idle timeouts, flaky uplink) or at edge maintenance: compare with the other replicas; if only this one drops, look at its network.',
+  },
+  origin_refused: {
+    domain: 'origin',
+    title: 'The origin refuses connections',
+    remediation: 'Nothing listens at the service address of the ingress rule: start the origin, or fix the host and port in the rule (from inside a container, localhost is the container itself).',
+  },
+  origin_timeout: {
+    domain: 'origin',
+    title: 'The origin does not answer in time',
+    remediation: 'The origin is overloaded or a firewall drops the traffic: check its health and the path from this replica; raise originRequest.connectTimeout only if it is just slow.',
+  },
+  origin_unknown_host: {
+    domain: 'origin',
+    title: 'The origin host name does not resolve',
+    remediation: "The service host in the ingress rule is not known to this replica's resolver: fix the name or the resolver (a Kubernetes Service name needs the namespace outside it).",
+  },
+  origin_tls_untrusted: {
+    domain: 'certificates',
+    title: "The origin's TLS certificate is not trusted",
+    remediation:
+      "Give cloudflared the CA that signed the origin's certificate (originRequest.caPool) and the name it was issued for (originRequest.originServerName); noTLSVerify only hides the problem and allows interception.",
+  },
+  origin_5xx: {
+    domain: 'origin',
+    title: 'The origin answers with server errors',
+    remediation: "The origin is reachable but failing: look at its own logs; the tunnel is working.",
+  },
+  metrics_port_in_use: {
+    domain: 'local',
+    title: "cloudflared's metrics address is taken",
+    remediation: 'Another process (often a second cloudflared) holds the metrics address: stop it, or give this connector another address with cloudflared.metrics.',
+  },
+  config_invalid: {
+    domain: 'local',
+    title: 'The cloudflared configuration is invalid',
+    remediation: 'Run `tunnelwatch validate` on the config for the line and the fix; a pushed remote config is fixed in the dashboard.',
+  },
+  connector_crashed: {
+    domain: 'local',
+    title: 'cloudflared exits with an error',
+    remediation: 'The fatal line below says why; fix that and the connector starts again (restarts stop after the crash-loop limit until tunnelwatch is restarted).',
+  },
+  connector_killed: {
+    domain: 'local',
+    title: 'cloudflared was killed from outside',
+    remediation:
+      'SIGKILL (exit 137) not sent by tunnelwatch is most often the kernel OOM killer: check `dmesg` or the container status for OOMKilled and raise the memory limit.',
+  },
+  single_replica: {
+    domain: 'ha',
+    title: 'Only one connector serves the tunnel',
+    remediation: 'The edge lists no other connector: this replica is a single point of failure; start the other replicas or find why they are not connected.',
+  },
+  version_skew: {
+    domain: 'ha',
+    title: 'Connectors of the tunnel run different cloudflared versions',
+    remediation: 'Replicas behave differently across versions: roll every replica to the same version.',
+  },
+} as const satisfies Readonly<Record<string, CauseDefinition>>;
+
+export type CauseId = keyof typeof CAUSES;
+export const CAUSE_IDS = Object.keys(CAUSES) as readonly CauseId[];
