@@ -5,6 +5,7 @@ import { AlertEngine, type AlertInstance, type LogFn } from '../src/alerts/engin
 import { effectiveRules, type RuleOverride } from '../src/alerts/overrides.js';
 import { RESOLVED_RETENTION_MS } from '../src/alerts/catalogue.js';
 import type { AlertInputs } from '../src/alerts/rules.js';
+import { CAUSES, type Diagnosis } from '../src/diagnosis/index.js';
 import { NOW, TUNNEL_ID } from './helpers/health-snapshots.js';
 import { REPLICA, calmInputs, downInputs } from './helpers/alert-inputs.js';
 
@@ -117,6 +118,27 @@ describe('alert lifecycle (fake clock)', () => {
       runbook_url: 'https://runbooks.example/docs/TunnelConnectorUnhealthy.md',
     });
     expect(e.firing().map((f) => [f.alertname, f.severity])).toContainEqual(['TunnelConnectorUnhealthy', 'warning']);
+  });
+
+  it('carries the diagnosed cause and its fix, updated while the alert holds', () => {
+    const { engine: e } = engine([{ alert: 'TunnelConnectorUnhealthy', enabled: true, for: 0 }]);
+    const [before] = only(e.evaluate(downInputs(), NOW), 'TunnelConnectorUnhealthy');
+    expect(before?.annotations.cause).toBeUndefined();
+    const rejected: Diagnosis = {
+      cause: 'credentials_rejected',
+      domain: 'credentials',
+      title: CAUSES.credentials_rejected.title,
+      confidence: 'high',
+      since: NOW,
+      evidence: [{ source: 'log', at: NOW, text: 'Register tunnel error from server side Unauthorized: Invalid tunnel secret' }],
+      remediation: CAUSES.credentials_rejected.remediation,
+      runbook: 'https://runbooks.example/docs/causes.md#credentials_rejected',
+    };
+    const [after] = only(e.evaluate({ ...downInputs(), diagnosis: [rejected] }, NOW + S), 'TunnelConnectorUnhealthy');
+    expect(after?.annotations.cause).toBe('The edge rejects the tunnel credentials (Register tunnel error from server side Unauthorized: Invalid tunnel secret)');
+    expect(after?.annotations.remediation).toBe(`${CAUSES.credentials_rejected.remediation} See https://runbooks.example/docs/causes.md#credentials_rejected`);
+    const [watchdog] = only(e.evaluate({ ...downInputs(), diagnosis: [rejected] }, NOW + 2 * S), 'Watchdog');
+    expect(watchdog?.annotations.cause).toBeUndefined();
   });
 
   it('logs every transition and records a span for it', () => {

@@ -158,6 +158,6 @@ describe('startAlerting', () => {
   it('the page shows no alert section without an alert source, and "None." with no firing alert', () => {
     const s = calmInputs().snapshot;
     expect(renderStatusPage(s, NOW)).not.toContain('Firing alerts');
-    expect(renderStatusPage(s, NOW, [])).toContain('<h2>Firing alerts</h2><p class="dim">None.</p>');
+    expect(renderStatusPage(s, NOW, { alerts: [] })).toContain('<h2>Firing alerts</h2><p class="dim">None.</p>');
   });
 });

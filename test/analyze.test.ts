@@ -117,3 +117,25 @@ describe('summary semantics', () => {
     expect(summaryOf(lines).reconnectStorms).toEqual([]);
   });
 });
+
+describe('analyze names the causes, with the lines that prove them', () => {
+  it('on the real binary exiting because the SRV lookup of the edge fails', async () => {
+    const run = await runCli(['analyze', 'test/fixtures/real/dns-srv-failure.log']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('\nCauses\n  The edge cannot be found: DNS lookup failed [edge_dns_failed, edge_reachability]\n');
+    expect(run.stdout).toContain('2026-12-06T19:23:10Z  edge discovery: error looking up Cloudflare edge IPs: the DNS query failed lookup _v2-origintunneld._tcp.argotunnel.com on 10.255.255.53:53: no such host\n');
+    expect(run.stdout).toMatch(/fix: cloudflared finds the edge through DNS/);
+  });
+
+  it('on a failed pre-check table, in --json too', async () => {
+    const lines = [
+      '{"level":"info","run_id":"4c1d2e3f-5a6b-4c7d-8e9f-0a1b2c3d4e5f","component":"UDP Connectivity","target":"region1.v2.argotunnel.com:7844","status":"FAIL","details":"Allow outbound QUIC traffic on port 7844","time":"2026-08-20T10:00:01Z","message":"precheck"}',
+      '{"level":"info","run_id":"4c1d2e3f-5a6b-4c7d-8e9f-0a1b2c3d4e5f","component":"TCP Connectivity","target":"region1.v2.argotunnel.com:7844","status":"FAIL","details":"Allow outbound TCP traffic on port 7844","time":"2026-08-20T10:00:01Z","message":"precheck"}',
+    ];
+    const run = await runCli(['analyze', '--json', '-'], { stdin: `${lines.join('\n')}\n` });
+    const { diagnosis } = JSON.parse(run.stdout) as { diagnosis: { cause: string; evidence: { text: string }[] }[] };
+    expect(diagnosis.map((d) => d.cause)).toEqual(['tcp_7844_blocked', 'udp_7844_blocked']);
+    expect(diagnosis[1]?.evidence[0]?.text).toBe('precheck UDP Connectivity region1.v2.argotunnel.com:7844: FAIL (Allow outbound QUIC traffic on port 7844)');
+  });
+});
+

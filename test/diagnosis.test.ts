@@ -1,8 +1,9 @@
 // The diagnosis model on cloudflared's own words (lines as the real 2026.8.2 binary and the wild corpus write
 // them) and on the health model's snapshots.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseLogLine } from '../src/cloudflared/log/index.js';
-import { causeOfLine, diagnose, LineEvidence, type CauseId, type ReachView } from '../src/diagnosis/index.js';
+import { causeOfLine, diagnose, LineEvidence, renderCausesDoc, type CauseId, type ReachView } from '../src/diagnosis/index.js';
 import type { HealthSnapshot, Observation } from '../src/state/index.js';
 import { connected, edgeOk, fellBack, lost, proc, probe, refused, registerFails, run, T0, targets } from './helpers/state-observations.js';
 
@@ -97,6 +98,28 @@ describe('diagnose', () => {
     expect(d.find((x) => x.cause === 'origin_tls_untrusted')?.remediation).toMatch(/caPool.*originServerName.*noTLSVerify only hides/);
   });
 
+  it('ignores a failed pre-check once a connection registered in the same run', () => {
+    const evidence = new LineEvidence();
+    const registeredLine = LINES[15]?.[0] ?? '';
+    const udpFail = LINES[10]?.[0] ?? '';
+    evidence.observe(parseLogLine(registeredLine), T0);
+    expect(evidence.observe(parseLogLine(udpFail), T0 + 1)).toBeUndefined();
+    evidence.observe(parseLogLine('2026-12-06T10:00:00Z INF Version 2026.8.2 (Checksum 9cff32bed55007b1ecc84f27b812648172cf765ab69b0678f05c81a410cff51d)'), T0 + 2);
+    expect(evidence.observe(parseLogLine(udpFail), T0 + 3)).toBe('udp_7844_blocked');
+  });
+
+  it('names the cause of the real binary exiting on a failed SRV lookup (2026.8.2, no edge DNS)', () => {
+    const text = readFileSync(new URL('fixtures/real/dns-srv-failure.log', import.meta.url), 'utf8');
+    const evidence = new LineEvidence({ forget: false });
+    for (const line of text.split('\n').filter((l) => l !== '')) {
+      const event = parseLogLine(line);
+      evidence.observe(event, event.timestamp);
+    }
+    const d = diagnose({ lines: evidence.proofs(0), runbookBaseUrl: BASE });
+    expect(d.map((x) => x.cause)).toEqual(['edge_dns_failed']);
+    expect(d[0]?.evidence.at(-1)?.text).toBe('5 such lines in all');
+  });
+
   it('lets origin lines fade five minutes after the last one', () => {
     const evidence = new LineEvidence();
     evidence.observe(parseLogLine(LINES[13]?.[0] ?? ''), T0);
@@ -116,5 +139,11 @@ describe('diagnose', () => {
     const line = LINES[6]?.[0] ?? '';
     const [d] = diagnosisOf(s, [line, line, line, line, line]);
     expect(d?.evidence.map((e) => e.at ?? e.text)).toEqual([T0, T0 + 3, T0 + 4, '5 such lines in all']);
+  });
+});
+
+describe('docs/runbooks/causes.md', () => {
+  it('is the render of the catalogue (run `npm run docs` after changing a cause)', () => {
+    expect(readFileSync(new URL('../docs/runbooks/causes.md', import.meta.url), 'utf8')).toBe(renderCausesDoc());
   });
 });

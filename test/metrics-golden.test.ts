@@ -22,6 +22,7 @@ import { PipelineMetrics } from '../src/telemetry/metrics/pipeline-metrics.js';
 import { Emulated } from './emulator-cloudflared-harness.js';
 import { UPDATE_GOLDEN } from './fixtures/metrics/golden.js';
 import { RESTART_REASONS } from '../src/supervisor/restart-policy.js';
+import { diagnose } from '../src/diagnosis/index.js';
 
 const GOLDEN = fileURLToPath(new URL('fixtures/metrics-golden.txt', import.meta.url));
 const FROZEN = Date.parse('2026-06-01T12:00:00Z');
@@ -156,6 +157,7 @@ async function render(): Promise<string> {
     edge: undefined,
     edgeReach: undefined,
     configFindings: undefined,
+    diagnosis: diagnose({ snapshot: model.snapshot, lines: new Map(), runbookBaseUrl: settings.alerts.runbookBaseUrl }),
   };
   const pipeline = new PipelineMetrics({
     counters: { records: 0, bySource: { cloudflared: 0, tunnelwatch: 0 }, stdoutWritten: 0, stdoutDropped: 0, sinkErrors: {} },

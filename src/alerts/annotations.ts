@@ -7,6 +7,10 @@ export interface Annotations {
   readonly summary: string;
   readonly description: string;
   readonly runbook_url: string;
+  /** The diagnosed causes behind the alert with their first evidence, when tunnelwatch found any. */
+  readonly cause?: string;
+  /** What to do about the first cause, and where its runbook is. */
+  readonly remediation?: string;
 }
 
 const LABEL_REF = /\{\{\s*\$labels\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;

@@ -2,7 +2,9 @@
 // lifecycle (pending, firing, keep-firing, resolved). Every transition is a log record and a span. No timers
 // and no clock of its own: the scheduler passes the evaluation time in.
 import { pointSpan } from '../telemetry/tracing/index.js';
+import type { Diagnosis } from '../diagnosis/index.js';
 import { alertAnnotations, alertLabels, labelsKey, type Annotations } from './annotations.js';
+import { causeAnnotations } from './causes.js';
 import { LOG_DROP_WINDOW_MS, type AlertName, type Severity } from './catalogue.js';
 import { step, type AlertState, type Lifecycle } from './lifecycle.js';
 import type { EffectiveRule } from './overrides.js';
@@ -75,7 +77,12 @@ export class AlertEngine {
       const prev = this.#instances.get(key);
       const next = step(prev, true, now, h.rule);
       if (next === undefined) continue;
-      const instance: AlertInstance = prev && prev.state !== 'resolved' ? { ...prev, ...lifecycleOf(next) } : this.#create(key, h.rule, h.labels, h.ruleLabels, next);
+      // Annotations are rendered on every evaluation: the diagnosis behind an alert can change while it holds.
+      const annotations = this.#annotations(h.rule, { ...h.ruleLabels, ...h.labels }, inputs.diagnosis);
+      const instance: AlertInstance =
+        prev && prev.state !== 'resolved'
+          ? { ...prev, ...lifecycleOf(next), annotations }
+          : { key, alertname: h.rule.definition.alert, severity: h.rule.severity, labels: h.labels, annotations, ...next };
       this.#set(prev, instance, now);
     }
     for (const [key, prev] of this.#instances) {
@@ -116,11 +123,8 @@ export class AlertEngine {
     return out;
   }
 
-  #create(key: string, rule: EffectiveRule, labels: Labels, ruleLabels: Labels, lifecycle: Lifecycle): AlertInstance {
-    const { definition } = rule;
-    // Templates see every rule label, empty ones included, as Prometheus's templates see missing labels as empty.
-    const annotations = alertAnnotations(definition, { ...ruleLabels, ...labels }, this.#runbookBaseUrl);
-    return { key, alertname: definition.alert, severity: rule.severity, labels, annotations, ...lifecycle };
+  #annotations(rule: EffectiveRule, labels: Labels, diagnosis: readonly Diagnosis[]): Annotations {
+    return { ...alertAnnotations(rule.definition, labels, this.#runbookBaseUrl), ...causeAnnotations(rule.definition.alert, diagnosis) };
   }
 
   #set(prev: AlertInstance | undefined, next: AlertInstance, now: number): void {

@@ -1,5 +1,6 @@
 // The conditions of the built-in alerts: pure functions from what tunnelwatch knows now to the label sets for
 // which an alert's condition holds. Durations (`for`, `keep_firing_for`) are the engine's business, not theirs.
+import type { Diagnosis } from '../diagnosis/index.js';
 import type { HealthSnapshot } from '../state/index.js';
 import { CRASH_LOOP_WINDOW_MS, type AlertName } from './catalogue.js';
 
@@ -23,6 +24,8 @@ export interface AlertInputs {
   /** One line per insecure setting found in cloudflared's configuration (noTLSVerify, ignored access, ...). */
   readonly configFindings: readonly string[];
   readonly identity: AlertIdentity;
+  /** Why, as the diagnosis says: carried in the `cause` and `remediation` annotations. */
+  readonly diagnosis: readonly Diagnosis[];
 }
 
 export type Labels = Readonly<Record<string, string>>;

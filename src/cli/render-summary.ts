@@ -1,4 +1,5 @@
 import type { LogSummary, TimelineEntry } from '../analysis/index.js';
+import type { Diagnosis } from '../diagnosis/index.js';
 import { formatGoDuration } from '../go/index.js';
 
 function time(ms: number | undefined): string {
@@ -34,13 +35,22 @@ function ranked(list: readonly { reason: string; count: number }[], indent: stri
   return list.map((r) => `${indent}${String(r.count).padStart(5)}  ${r.reason}\n`).join('');
 }
 
+/** Each cause with the lines that prove it and the fix, first in the report: why before what. */
+function causes(diagnosis: readonly Diagnosis[]): string {
+  if (diagnosis.length === 0) return '';
+  const one = (d: Diagnosis): string =>
+    `  ${d.title} [${d.cause}, ${d.domain}]\n${d.evidence.map((e) => `    ${e.at === undefined ? '' : `${time(e.at)}  `}${e.text}\n`).join('')}    fix: ${d.remediation}\n    see: ${d.runbook}\n`;
+  return `\nCauses\n${diagnosis.map(one).join('')}`;
+}
+
 /** The human report of `tunnelwatch analyze`. */
-export function renderSummary(source: string, s: LogSummary): string {
+export function renderSummary(source: string, s: LogSummary, diagnosis: readonly Diagnosis[] = []): string {
   let out = `${source}: ${String(s.lines)} lines (${counts(s.formats)})\n`;
   out += `connector  version ${s.version ?? '?'}  connector id ${s.connectorId ?? '?'}  tunnel id ${s.tunnelId ?? '?'}\n`;
   out += `connections up at end of log: ${s.connectionsUp.length === 0 ? 'none' : s.connectionsUp.join(' ')}\n`;
   out += `registrations ${String(s.registrations)}, disconnects ${String(s.disconnects)}, protocol fallbacks ${String(s.fallbacks)}, origin errors ${String(s.originErrors)}\n`;
   out += `registered over: ${counts(s.protocols)}; at: ${counts(s.locations)}\n`;
+  out += causes(diagnosis);
   if (s.disconnectReasons.length > 0) out += `\nDisconnect reasons\n${ranked(s.disconnectReasons, '')}`;
   if (s.registerErrors.length > 0) out += `\nEdge refused registration (check the tunnel token / credentials)\n${ranked(s.registerErrors, '')}`;
   out += '\nReconnect storms: ';

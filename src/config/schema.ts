@@ -126,13 +126,16 @@ const alertRule = z.strictObject({
   threshold: z.number({ error: 'expected a number' }).optional(),
 });
 
+/** Where runbooks and the causes page are published unless `alerts.runbookBaseUrl` says otherwise. */
+export const DEFAULT_RUNBOOK_BASE_URL = 'https://github.com/tunnelwatch/tunnelwatch/blob/main/docs/runbooks';
+
 const alerts = z.strictObject({
   alertmanagers: stringList(httpUrl()).prefault([]),
   /** How often the built-in rules are evaluated. */
   evaluationInterval: duration({ min: 100 }).prefault('15s'),
   resendInterval: duration({ min: 1000 }).prefault('1m'),
   /** Where `runbook_url` annotations point: `<runbookBaseUrl>/<AlertName>.md`. */
-  runbookBaseUrl: httpUrl().prefault('https://github.com/tunnelwatch/tunnelwatch/blob/main/docs/runbooks'),
+  runbookBaseUrl: httpUrl().prefault(DEFAULT_RUNBOOK_BASE_URL),
   /** This replica's URL as Alertmanager users reach it, for `generatorURL` (default: http://<server.listen>). */
   externalUrl: httpUrl().optional(),
   rules: objectList(alertRule).prefault([]),

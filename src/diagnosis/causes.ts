@@ -16,6 +16,8 @@ export type Domain = (typeof DOMAINS)[number];
 export interface CauseDefinition {
   readonly domain: Domain;
   readonly title: string;
+  /** What tunnelwatch reads as proof. */
+  readonly evidence: string;
   /** What to do, in one or two sentences. */
   readonly remediation: string;
 }
@@ -24,107 +26,127 @@ export const CAUSES = {
   credentials_rejected: {
     domain: 'credentials',
     title: 'The edge rejects the tunnel credentials',
+    evidence: 'cloudflared\'s `Register tunnel error from server side` line with `Unauthorized`; over QUIC, where cloudflared logs no words, `cloudflared_tunnel_tunnel_register_fail{error="server_error"}` rising while no connection registers (medium confidence).',
     remediation:
       'The token or credentials file is wrong, was rotated or belongs to a deleted tunnel: copy the current token from the dashboard (Networks > Tunnels > the tunnel > Install connector) into cloudflared.tokenFile and restart.',
   },
   tunnel_not_found: {
     domain: 'credentials',
     title: 'The tunnel named by the credentials does not exist',
+    evidence: '`Unauthorized: Failed to get tunnel` in a registration error.',
     remediation: 'The tunnel was deleted or the token is for another account: create the tunnel again or use the token of an existing one.',
   },
   token_malformed: {
     domain: 'credentials',
     title: 'The tunnel token cannot be read',
+    evidence: '`Provided Tunnel token is not valid.`, or a credentials file with invalid JSON.',
     remediation: 'The token is cut, quoted or has whitespace inside: paste it again from the dashboard as one line, without quotes, into cloudflared.tokenFile.',
   },
   edge_dns_failed: {
     domain: 'edge_reachability',
     title: 'The edge cannot be found: DNS lookup failed',
+    evidence: '`Could not lookup srv records on _v2-origintunneld._tcp.argotunnel.com`, `edge discovery: error looking up Cloudflare edge IPs`, or the `DNS Resolution` pre-check FAIL.',
     remediation:
-      "cloudflared finds the edge through DNS (SRV _v2-origintunneld._tcp.argotunnel.com and region1/region2.v2.argotunnel.com): check the host's resolver (/etc/resolv.conf) and that outbound DNS is allowed; a resolver that drops SRV queries needs --edge-ip-version or a resolver that answers them.",
+      "cloudflared finds the edge through DNS (SRV _v2-origintunneld._tcp.argotunnel.com, then region1/region2.v2.argotunnel.com): check the host's resolver (/etc/resolv.conf, the cluster DNS) and that outbound DNS is allowed, including SRV queries.",
   },
   tcp_7844_blocked: {
     domain: 'edge_reachability',
     title: 'TCP to the edge on port 7844 fails',
+    evidence: '`Unable to establish connection with Cloudflare edge` with `DialContext error: dial tcp …:7844`, or the `TCP Connectivity` pre-check FAIL.',
     remediation: 'Allow outbound TCP to port 7844 (region1.v2.argotunnel.com, region2.v2.argotunnel.com) in the firewall or security group; cloudflared cannot use an HTTP proxy for its edge connections.',
   },
   udp_7844_blocked: {
     domain: 'protocol',
     title: 'QUIC (UDP 7844) to the edge is blocked',
+    evidence: '`Switching to fallback protocol http2`, the QUIC-blocked hint, `failed to dial to edge with quic: timeout`, or the `UDP Connectivity` pre-check FAIL; kept while the connector stays on the fallback.',
     remediation:
       'Allow outbound UDP to port 7844 so cloudflared can use QUIC; until then it runs on HTTP/2 over TCP 7844, which works but is slower to reconnect. Set --protocol http2 to stop the QUIC attempts if UDP must stay closed.',
   },
   quic_fallback_persists: {
     domain: 'protocol',
     title: 'HTTP/2 fallback stays although UDP 7844 works again',
+    evidence: 'the connector is on its fallback protocol while tunnelwatch\'s live UDP 7844 check gets a QUIC answer from the edge.',
     remediation: 'cloudflared never returns to QUIC by itself (cloudflared issue #1534): restart the connector gracefully at a quiet moment to get QUIC back.',
   },
   edge_tls_failed: {
     domain: 'certificates',
     title: 'TLS to the edge fails: something on the path intercepts it',
+    evidence: '`TLS handshake with edge error` in a dial error.',
     remediation:
       "A TLS-inspecting proxy or middlebox sits between cloudflared and the edge: exempt region1/region2.v2.argotunnel.com port 7844 from inspection; cloudflared trusts only Cloudflare's CA for the edge, so there is no setting to work around it.",
   },
   edge_closing_connections: {
     domain: 'edge_side',
     title: 'Connections to the edge keep dropping',
+    evidence: 'the health model\'s `reconnect_storm`: connection losses in bursts within a minute.',
     remediation: 'Losses in bursts point at the network path (NAT or firewall idle timeouts, flaky uplink) or at edge maintenance: compare with the other replicas; if only this one drops, look at its network.',
   },
   origin_refused: {
     domain: 'origin',
     title: 'The origin refuses connections',
+    evidence: 'an origin probe failing with `ECONNREFUSED`, or cloudflared\'s origin error line with `connection refused`.',
     remediation: 'Nothing listens at the service address of the ingress rule: start the origin, or fix the host and port in the rule (from inside a container, localhost is the container itself).',
   },
   origin_timeout: {
     domain: 'origin',
     title: 'The origin does not answer in time',
+    evidence: 'an origin probe timing out, or cloudflared\'s origin error line with `i/o timeout`.',
     remediation: 'The origin is overloaded or a firewall drops the traffic: check its health and the path from this replica; raise originRequest.connectTimeout only if it is just slow.',
   },
   origin_unknown_host: {
     domain: 'origin',
     title: 'The origin host name does not resolve',
+    evidence: 'an origin probe failing with `ENOTFOUND`/`EAI_AGAIN`, or cloudflared\'s origin error line with `no such host`.',
     remediation: "The service host in the ingress rule is not known to this replica's resolver: fix the name or the resolver (a Kubernetes Service name needs the namespace outside it).",
   },
   origin_tls_untrusted: {
     domain: 'certificates',
     title: "The origin's TLS certificate is not trusted",
+    evidence: 'an origin probe failing certificate verification, or cloudflared\'s origin error line with `x509:`.',
     remediation:
       "Give cloudflared the CA that signed the origin's certificate (originRequest.caPool) and the name it was issued for (originRequest.originServerName); noTLSVerify only hides the problem and allows interception.",
   },
   origin_5xx: {
     domain: 'origin',
     title: 'The origin answers with server errors',
+    evidence: 'an origin probe answered `status 5xx` where `origins.targets` sets the statuses that count as up.',
     remediation: "The origin is reachable but failing: look at its own logs; the tunnel is working.",
   },
   metrics_port_in_use: {
     domain: 'local',
     title: "cloudflared's metrics address is taken",
+    evidence: '`Error opening metrics server listener … address already in use` before cloudflared exits 1.',
     remediation: 'Another process (often a second cloudflared) holds the metrics address: stop it, or give this connector another address with cloudflared.metrics.',
   },
   config_invalid: {
     domain: 'local',
     title: 'The cloudflared configuration is invalid',
+    evidence: 'cloudflared\'s validation errors (`The last ingress rule must match all URLs`, `error parsing YAML`, …) or a pushed configuration it could not apply.',
     remediation: 'Run `tunnelwatch validate` on the config for the line and the fix; a pushed remote config is fixed in the dashboard.',
   },
   connector_crashed: {
     domain: 'local',
     title: 'cloudflared exits with an error',
+    evidence: 'cloudflared restarting or crash-looping with an exit that no more specific cause explains; the exit and its last error line.',
     remediation: 'The fatal line below says why; fix that and the connector starts again (restarts stop after the crash-loop limit until tunnelwatch is restarted).',
   },
   connector_killed: {
     domain: 'local',
     title: 'cloudflared was killed from outside',
+    evidence: 'cloudflared ended by SIGKILL (or exit 137) that tunnelwatch did not send.',
     remediation:
       'SIGKILL (exit 137) not sent by tunnelwatch is most often the kernel OOM killer: check `dmesg` or the container status for OOMKilled and raise the memory limit.',
   },
   single_replica: {
     domain: 'ha',
     title: 'Only one connector serves the tunnel',
+    evidence: 'the Cloudflare API lists this connector as the only one of the tunnel.',
     remediation: 'The edge lists no other connector: this replica is a single point of failure; start the other replicas or find why they are not connected.',
   },
   version_skew: {
     domain: 'ha',
     title: 'Connectors of the tunnel run different cloudflared versions',
+    evidence: 'the Cloudflare API lists connectors of the tunnel with different versions.',
     remediation: 'Replicas behave differently across versions: roll every replica to the same version.',
   },
 } as const satisfies Readonly<Record<string, CauseDefinition>>;

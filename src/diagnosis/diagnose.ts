@@ -22,8 +22,8 @@ export interface Diagnosis {
   readonly domain: Domain;
   readonly title: string;
   readonly confidence: Confidence;
-  /** Unix ms of the first evidence. */
-  readonly since: number;
+  /** Unix ms of the first evidence; absent when its lines carry no readable time. */
+  readonly since?: number;
   readonly evidence: readonly Evidence[];
   readonly remediation: string;
   readonly runbook: string;
@@ -35,7 +35,8 @@ export interface ReachView {
 }
 
 export interface DiagnoseInput {
-  readonly snapshot: HealthSnapshot;
+  /** The health model's view; absent when only a log is there (analyze). */
+  readonly snapshot?: HealthSnapshot;
   readonly lines: ReadonlyMap<CauseId, LineProof>;
   readonly reach?: ReachView;
   /** Where the causes page is served; each diagnosis links `<base>/causes.md#<cause>`. */
@@ -54,16 +55,16 @@ const ORIGIN_REASONS: readonly [RegExp, CauseId][] = [
 const START_UP_CAUSES: readonly CauseId[] = ['metrics_port_in_use', 'config_invalid', 'token_malformed', 'edge_dns_failed', 'credentials_rejected', 'tunnel_not_found'];
 
 class Findings {
-  readonly #found = new Map<CauseId, { confidence: Confidence; since: number; evidence: Evidence[] }>();
+  readonly #found = new Map<CauseId, { confidence: Confidence; since: number | undefined; evidence: Evidence[] }>();
 
-  add(cause: CauseId, confidence: Confidence, evidence: readonly Evidence[], since: number): void {
+  add(cause: CauseId, confidence: Confidence, evidence: readonly Evidence[], since: number | undefined): void {
     const known = this.#found.get(cause);
     if (known === undefined) {
       this.#found.set(cause, { confidence, since, evidence: [...evidence] });
       return;
     }
     known.evidence.push(...evidence);
-    known.since = Math.min(known.since, since);
+    if (since !== undefined) known.since = known.since === undefined ? since : Math.min(known.since, since);
     if (confidence === 'high') known.confidence = 'high';
   }
 
@@ -73,9 +74,10 @@ class Findings {
 
   list(runbookBaseUrl: string): Diagnosis[] {
     return CAUSE_IDS.filter((cause) => this.#found.has(cause)).map((cause) => {
-      const { confidence, since, evidence } = this.#found.get(cause) ?? { confidence: 'medium', since: 0, evidence: [] };
+      const { confidence, since, evidence } = this.#found.get(cause) ?? { confidence: 'medium', since: undefined, evidence: [] };
       const definition = CAUSES[cause];
-      return { cause, domain: definition.domain, title: definition.title, confidence, since, evidence, remediation: definition.remediation, runbook: `${runbookBaseUrl}/causes.md#${cause}` };
+      const runbook = `${runbookBaseUrl}/causes.md#${cause}`;
+      return { cause, domain: definition.domain, title: definition.title, confidence, ...(since === undefined ? {} : { since }), evidence, remediation: definition.remediation, runbook };
     });
   }
 }
@@ -84,7 +86,7 @@ function fromLines(found: Findings, lines: ReadonlyMap<CauseId, LineProof>): voi
   for (const [cause, proof] of lines) {
     const shown = proof.latest.at(-1) === undefined ? [proof.first] : [proof.first, ...proof.latest];
     const more = proof.count > shown.length ? [{ source: 'log' as const, text: `${String(proof.count)} such lines in all` }] : [];
-    found.add(cause, 'high', [...shown.map((l) => ({ source: 'log' as const, at: l.at, text: l.text })), ...more], proof.first.at);
+    found.add(cause, 'high', [...shown.map((l): Evidence => ({ source: 'log', ...(l.at === undefined ? {} : { at: l.at }), text: l.text })), ...more], proof.first.at);
   }
 }
 
@@ -158,11 +160,13 @@ export function diagnose(input: DiagnoseInput): readonly Diagnosis[] {
   const found = new Findings();
   const s = input.snapshot;
   fromLines(found, input.lines);
-  fromReasons(found, s);
-  fromProcess(found, s);
-  fromOrigins(found, s);
-  fromEdge(found, s);
-  fromReach(found, s, input.reach);
+  if (s !== undefined) {
+    fromReasons(found, s);
+    fromProcess(found, s);
+    fromOrigins(found, s);
+    fromEdge(found, s);
+    fromReach(found, s, input.reach);
+  }
   let list = found.list(input.runbookBaseUrl);
   // UDP works now: the blocked-UDP lines are history, the fallback that outlived them is the cause.
   if (found.has('quic_fallback_persists')) list = list.filter((d) => d.cause !== 'udp_7844_blocked');

@@ -4,6 +4,7 @@ import { createServer, type RequestListener } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { FiringAlert } from '../alerts/index.js';
+import type { Diagnosis } from '../diagnosis/index.js';
 import type { Settings } from '../config/index.js';
 import type { HealthSnapshot } from '../state/index.js';
 import { bearerGuard } from './auth.js';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   readonly now?: () => number;
   /** The built-in alerts firing now, shown on /status and the page; without it neither mentions alerts. */
   readonly alerts?: () => readonly FiringAlert[];
+  /** Why the connector is in its state, shown on /status and the page; without it neither has a why. */
+  readonly diagnosis?: () => readonly Diagnosis[];
   /** SERVER_LIMITS unless a test asks for tighter ones. */
   readonly limits?: ServerLimits;
 }
@@ -59,6 +62,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const guard = bearerGuard(options.server);
   void app.register(metricsRoutes(options.registry));
   void app.register(healthRoutes(options.snapshot, options.server.readyRequiresOrigins));
-  void app.register(statusRoutes(options.snapshot, now, guard, options.alerts));
+  void app.register(statusRoutes(options.snapshot, now, guard, { ...(options.alerts ? { alerts: options.alerts } : {}), ...(options.diagnosis ? { diagnosis: options.diagnosis } : {}) }));
   return app;
 }

@@ -1,5 +1,6 @@
 // The status page as one HTML string: inline CSS, no scripts, every value escaped. Pure: snapshot and clock in.
 import type { FiringAlert } from '../alerts/index.js';
+import type { Diagnosis } from '../diagnosis/index.js';
 import type { ConnectorState, HealthSnapshot, OriginView } from '../state/index.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -65,6 +66,19 @@ function header(s: HealthSnapshot, now: number): string {
 }
 
 const bigBadge = (state: ConnectorState): string => `<span class="badge big b-${state}">${state}</span>`;
+
+/** The causes with their evidence and fix, first on the page after the state: the why an on-call engineer needs. */
+function why(diagnosis: readonly Diagnosis[], now: number): string {
+  if (diagnosis.length === 0) return '<section><h2>Why</h2><p class="dim">No cause found: nothing tunnelwatch knows of is wrong.</p></section>';
+  const items = diagnosis
+    .map((d) => {
+      const evidence = d.evidence.map((x) => `<li><span class="dim">${escapeHtml(x.source)}${x.at === undefined ? '' : ` · ${ago(x.at, now)}`}</span> <code>${escapeHtml(x.text)}</code></li>`).join('');
+      return `<li><strong>${escapeHtml(d.title)}</strong> ${badge(d.domain, d.domain)} <span class="dim">${escapeHtml(d.confidence)} confidence · since ${ago(d.since, now)}</span>
+<p>${escapeHtml(d.remediation)} <a href="${escapeHtml(d.runbook)}">Runbook</a></p><ul>${evidence}</ul></li>`;
+    })
+    .join('');
+  return `<section><h2>Why</h2><ul>${items}</ul></section>`;
+}
 
 function reasons(s: HealthSnapshot, now: number): string {
   if (s.reasons.length === 0) return '<section><h2>Reasons</h2><p class="dim">None: every view agrees the connector is fine.</p></section>';
@@ -151,12 +165,20 @@ function firingAlerts(alerts: readonly FiringAlert[], now: number): string {
  * The whole status page; `now` is the wall clock (Unix ms) that times in state are measured against. `alerts`,
  * when built-in alerting runs, adds a "Firing alerts" section.
  */
-export function renderStatusPage(s: HealthSnapshot, now: number, alerts?: readonly FiringAlert[]): string {
+/** The extra views a running sidecar adds: without `alerts` the page does not mention alerts. */
+export interface PageExtras {
+  readonly alerts?: readonly FiringAlert[];
+  readonly diagnosis?: readonly Diagnosis[];
+}
+
+export function renderStatusPage(s: HealthSnapshot, now: number, extras: PageExtras = {}): string {
+  const { alerts, diagnosis } = extras;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>tunnelwatch: ${s.state}</title><style>${STYLE}</style></head>
 <body><main>
 ${header(s, now)}
+${diagnosis === undefined ? '' : why(diagnosis, now)}
 ${alerts === undefined ? '' : firingAlerts(alerts, now)}
 ${reasons(s, now)}
 ${connections(s, now)}

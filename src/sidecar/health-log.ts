@@ -1,5 +1,7 @@
-// What a new health snapshot changed, as log records for people: the connector's state (with its reasons),
-// each origin going up or down, and the edge view appearing, changing or becoming unknown. Pure.
+// What a new health snapshot changed, as log records for people: the connector's state (with its reasons and
+// the diagnosed causes with the fix), each origin going up or down, and the edge view appearing, changing or
+// becoming unknown. Pure.
+import type { Diagnosis } from '../diagnosis/index.js';
 import type { HealthSnapshot } from '../state/index.js';
 
 export interface Change {
@@ -10,14 +12,26 @@ export interface Change {
 
 const STATE_LEVEL = { healthy: 'info', degraded: 'warn', down: 'error', inactive: 'warn', unknown: 'warn' } as const;
 
-export function describeChanges(before: HealthSnapshot, after: HealthSnapshot): Change[] {
+/** `diagnosis` is asked only when the state changed. */
+export function describeChanges(before: HealthSnapshot, after: HealthSnapshot, diagnosis: () => readonly Diagnosis[]): Change[] {
   const out: Change[] = [];
   if (before.state !== after.state) {
-    const why = after.reasons.map((r) => r.message).join('; ');
+    const what = after.reasons.map((r) => r.message).join('; ');
+    const causes = after.state === 'healthy' ? [] : diagnosis();
+    const [first] = causes;
+    const why = first === undefined ? '' : ` — cause: ${causes.map((d) => d.title).join('; ')}. ${first.remediation}`;
     out.push({
       level: STATE_LEVEL[after.state],
-      message: `connector ${before.state} -> ${after.state}${why === '' ? '' : `: ${why}`}`,
-      fields: { event: 'state_change', from: before.state, to: after.state, reasons: after.reasons.map((r) => r.code), registered: after.registeredConnections, expected: after.expectedConnections },
+      message: `connector ${before.state} -> ${after.state}${what === '' ? '' : `: ${what}`}${why}`,
+      fields: {
+        event: 'state_change',
+        from: before.state,
+        to: after.state,
+        reasons: after.reasons.map((r) => r.code),
+        registered: after.registeredConnections,
+        expected: after.expectedConnections,
+        ...(causes.length === 0 ? {} : { causes: causes.map((d) => d.cause) }),
+      },
     });
   }
   const was = new Map(before.origins.map((o) => [o.key, o.state]));

@@ -7,6 +7,7 @@ import type { LogEvent } from '../cloudflared/log/index.js';
 import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
 import { type Collector, CollectorRunner, connectorCollector, type EdgeCollector, edgeReachCollector, type EdgeReachCollector, originsCollector, type OriginsCollector, readConfig } from '../collectors/index.js';
 import type { Settings } from '../config/index.js';
+import { diagnose, type Diagnosis, LineEvidence } from '../diagnosis/index.js';
 import { HealthModel, healthOptions, type HealthSnapshot, type Observation } from '../state/index.js';
 import type { Logger } from '../telemetry/logs/index.js';
 import { pointSpan } from '../telemetry/tracing/index.js';
@@ -32,6 +33,8 @@ export class HealthWatch {
   #metrics: ConnectorMetrics | undefined;
   #started = false;
   #findings: ReadonlyMap<InsecureFinding, number> | undefined;
+  readonly #lines = new LineEvidence();
+  readonly #runbookBaseUrl: string;
 
   /** The Cloudflare SDK (tens of MB) loads only when the edge view is configured. */
   static async create(o: HealthWatchOptions): Promise<HealthWatch> {
@@ -56,6 +59,7 @@ export class HealthWatch {
     const { settings } = o;
     this.#log = o.logger;
     this.#now = o.now ?? Date.now;
+    this.#runbookBaseUrl = settings.alerts.runbookBaseUrl;
     this.model = model;
     this.origins = originsCollector(settings.origins);
     const e = settings.edge;
@@ -108,8 +112,20 @@ export class HealthWatch {
     await this.runner.stop();
   }
 
+  /** Why the connector is in its state: the causes proven now, with evidence and fix. */
+  get diagnosis(): readonly Diagnosis[] {
+    const report = this.edgeReach?.report;
+    return diagnose({
+      snapshot: this.model.snapshot,
+      lines: this.#lines.proofs(this.#now()),
+      runbookBaseUrl: this.#runbookBaseUrl,
+      ...(report === undefined ? {} : { reach: report }),
+    });
+  }
+
   /** A cloudflared log event, as the supervisor read it. */
   event(event: LogEvent, at: number): void {
+    this.#lines.observe(event, at);
     this.observe({ kind: 'log', at, event });
     if (event.type === 'config_updated' && event.configJson !== undefined) {
       this.#setRules(event.configJson, `remote config version ${String(event.version ?? '?')} (log)`, 'remote');
@@ -125,7 +141,7 @@ export class HealthWatch {
     if (before.state !== after.state) {
       pointSpan('state transition', { from: before.state, to: after.state, reasons: after.reasons.map((r) => r.code).join(',') });
     }
-    for (const change of describeChanges(before, after)) this.#log[change.level](change.fields, change.message);
+    for (const change of describeChanges(before, after, () => this.diagnosis)) this.#log[change.level](change.fields, change.message);
   }
 
   #setRules(text: string, source: string, shape: ConfigShape): void {

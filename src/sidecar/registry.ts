@@ -4,10 +4,11 @@
 import type { Registry } from 'prom-client';
 import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
 import { collectorMetrics, type CollectorStats } from '../collectors/index.js';
+import type { Diagnosis } from '../diagnosis/index.js';
 import type { EdgeReachReport, ProbeResult } from '../probers/index.js';
 import type { HealthSnapshot } from '../state/index.js';
 import type { RecordLabels } from '../telemetry/logs/index.js';
-import { buildRegistry, type MetricSet, PipelineMetrics, renderMetricsDoc } from '../telemetry/metrics/index.js';
+import { buildRegistry, diagnosisMetrics, type MetricSet, PipelineMetrics, renderMetricsDoc } from '../telemetry/metrics/index.js';
 import { alertMetrics, effectiveRules } from '../alerts/index.js';
 import { VERSION } from '../base/index.js';
 import { RESTART_REASONS } from '../supervisor/index.js';
@@ -21,6 +22,7 @@ export interface HealthSources {
   readonly edge: { readonly effectiveIntervalSeconds: number } | undefined;
   readonly edgeReach: { readonly report: EdgeReachReport | undefined } | undefined;
   readonly configFindings: ReadonlyMap<string, number> | undefined;
+  readonly diagnosis: readonly Diagnosis[];
 }
 
 export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics, labels: Readonly<RecordLabels>, alerts: MetricSet): Registry {
@@ -40,6 +42,7 @@ export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics
         edgeReach: () => health.edgeReach?.report,
         configFindings: () => health.configFindings,
       }),
+      diagnosisMetrics(() => health.diagnosis),
       alerts,
     ],
   );
@@ -69,7 +72,7 @@ export function renderFullMetricsDoc(): string {
     breakerOpen: () => false,
     restartReasons: RESTART_REASONS,
   });
-  const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined, edgeReach: undefined, configFindings: undefined };
+  const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined, edgeReach: undefined, configFindings: undefined, diagnosis: [] };
   const alerts = alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] });
   return renderMetricsDoc(sidecarRegistry(health, pipeline, {}, alerts));
 }

@@ -149,7 +149,7 @@ export class Sidecar {
       log: (level, fields, msg) => { log[level](fields, msg); },
     });
     const registry = sidecarRegistry(health, metrics, labels, alerting.metrics);
-    const server = buildServer({ snapshot: () => health.snapshot, registry, server: settings.server, alerts: () => alerting.firing() });
+    const server = buildServer({ snapshot: () => health.snapshot, registry, server: settings.server, alerts: () => alerting.firing(), diagnosis: () => health.diagnosis });
     let address: string;
     try {
       address = await listen(server, settings.server.listen);
@@ -207,6 +207,7 @@ function alertInputs(health: HealthWatch, metrics: PipelineMetrics, logging: Log
     certificates,
     configFindings: [...(health.configFindings ?? [])].filter(([, n]) => n > 0).map(([finding, n]) => `${finding} (${String(n)})`),
     identity: { ...(labels.tunnel_id === undefined ? {} : { tunnel_id: labels.tunnel_id }), ...(labels.replica === undefined ? {} : { replica: labels.replica }), ...(labels.zone === undefined ? {} : { zone: labels.zone }) },
+    diagnosis: health.diagnosis,
   };
 }
 

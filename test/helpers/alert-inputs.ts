@@ -25,6 +25,7 @@ export function calmInputs(snapshot: HealthSnapshot = calmSnapshot()): AlertInpu
     certificates: new Map(),
     configFindings: [],
     identity: { tunnel_id: TUNNEL_ID, replica: REPLICA, zone: 'eu-west-1a' },
+    diagnosis: [],
   };
 }
 

@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { summarise } from '../../analysis/index.js';
+import { diagnoseLog, summarise } from '../../analysis/index.js';
+import { DEFAULT_RUNBOOK_BASE_URL } from '../../config/index.js';
 import { type LogEvent, parseLogLine } from '../../cloudflared/log/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type Io } from '../io.js';
@@ -14,7 +15,7 @@ Reads a cloudflared log (console text or JSON, as written to stderr or --logfile
 docker compose or kubectl are unwrapped; formats may be mixed) and explains it: a timeline per connection,
 disconnect reasons ranked, reconnect storms, protocol fallbacks, origin errors by origin, config versions.
 
-  --json    print one JSON object: {"events": [...], "summary": {...}}
+  --json    print one JSON object: {"events": [...], "summary": {...}, "diagnosis": [...]}
   FILE      the log file; "-" or nothing reads standard input
 `;
 
@@ -42,10 +43,11 @@ export async function analyzeCommand(args: readonly string[], io: Io): Promise<n
     return EXIT.failed;
   }
   const summary = summarise(events);
+  const diagnosis = diagnoseLog(events, DEFAULT_RUNBOOK_BASE_URL);
   if (parsed.values.json === true) {
-    await write(io.stdout, `${JSON.stringify({ events, summary })}\n`);
+    await write(io.stdout, `${JSON.stringify({ events, summary, diagnosis })}\n`);
   } else {
-    await write(io.stdout, renderSummary(file === '-' ? 'stdin' : file, summary));
+    await write(io.stdout, renderSummary(file === '-' ? 'stdin' : file, summary, diagnosis));
   }
   return EXIT.ok;
 }

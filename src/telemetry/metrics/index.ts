@@ -4,3 +4,4 @@ export type { MetricSet } from './metric-set.js';
 export { renderMetricsDoc } from './metrics-doc.js';
 export { PipelineMetrics, SpoolDrops } from './pipeline-metrics.js';
 export { buildRegistry } from './registry.js';
+export { diagnosisMetrics } from './diagnosis-metrics.js';

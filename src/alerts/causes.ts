@@ -1,0 +1,39 @@
+// Which diagnosed causes explain which alert, so a notification carries the why and the fix, not only the what.
+import type { CauseId, Diagnosis } from '../diagnosis/index.js';
+import type { AlertName } from './catalogue.js';
+
+const CONNECTOR: readonly CauseId[] = [
+  'credentials_rejected',
+  'tunnel_not_found',
+  'token_malformed',
+  'edge_dns_failed',
+  'tcp_7844_blocked',
+  'udp_7844_blocked',
+  'edge_tls_failed',
+  'edge_closing_connections',
+  'metrics_port_in_use',
+  'config_invalid',
+  'connector_crashed',
+  'connector_killed',
+];
+
+const ALERT_CAUSES: Partial<Record<AlertName, readonly CauseId[]>> = {
+  TunnelConnectorUnhealthy: CONNECTOR,
+  TunnelConnectorDegraded: CONNECTOR,
+  TunnelConnectorCrashLooping: CONNECTOR,
+  TunnelHALost: ['single_replica', ...CONNECTOR],
+  TunnelOriginUnreachable: ['origin_refused', 'origin_timeout', 'origin_unknown_host', 'origin_tls_untrusted', 'origin_5xx'],
+  TunnelProtocolFallback: ['quic_fallback_persists', 'udp_7844_blocked'],
+  TunnelReconnectStorm: ['edge_closing_connections'],
+  TunnelConnectorVersionSkew: ['version_skew'],
+};
+
+/** The `cause` and `remediation` annotations of `alert`: the diagnosed causes that explain it, most certain first. */
+export function causeAnnotations(alert: AlertName, diagnosis: readonly Diagnosis[]): { cause: string; remediation: string } | undefined {
+  const relevant = ALERT_CAUSES[alert] ?? [];
+  const found = diagnosis.filter((d) => relevant.includes(d.cause));
+  const [first] = found;
+  if (first === undefined) return undefined;
+  const evidence = (d: Diagnosis): string => (d.evidence[0] === undefined ? '' : ` (${d.evidence[0].text})`);
+  return { cause: found.map((d) => `${d.title}${evidence(d)}`).join('; '), remediation: `${first.remediation} See ${first.runbook}` };
+}
