@@ -130,12 +130,12 @@ describe('alert lifecycle (fake clock)', () => {
       title: CAUSES.credentials_rejected.title,
       confidence: 'high',
       since: NOW,
-      evidence: [{ source: 'log', at: NOW, text: 'Register tunnel error from server side Unauthorized: Invalid tunnel secret' }],
+      evidence: [{ source: 'log', at: NOW, text: 'Register tunnel error from server side: Unauthorized: Invalid tunnel secret' }],
       remediation: CAUSES.credentials_rejected.remediation,
       runbook: 'https://runbooks.example/docs/causes.md#credentials_rejected',
     };
     const [after] = only(e.evaluate({ ...downInputs(), diagnosis: [rejected] }, NOW + S), 'TunnelConnectorUnhealthy');
-    expect(after?.annotations.cause).toBe('The edge rejects the tunnel credentials (Register tunnel error from server side Unauthorized: Invalid tunnel secret)');
+    expect(after?.annotations.cause).toBe('The edge rejects the tunnel credentials (Register tunnel error from server side: Unauthorized: Invalid tunnel secret)');
     expect(after?.annotations.remediation).toBe(`${CAUSES.credentials_rejected.remediation} See https://runbooks.example/docs/causes.md#credentials_rejected`);
     const [watchdog] = only(e.evaluate({ ...downInputs(), diagnosis: [rejected] }, NOW + 2 * S), 'Watchdog');
     expect(watchdog?.annotations.cause).toBeUndefined();

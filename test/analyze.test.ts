@@ -123,7 +123,7 @@ describe('analyze names the causes, with the lines that prove them', () => {
     const run = await runCli(['analyze', 'test/fixtures/real/dns-srv-failure.log']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('\nCauses\n  The edge cannot be found: DNS lookup failed [edge_dns_failed, edge_reachability]\n');
-    expect(run.stdout).toContain('2026-12-06T19:23:10Z  edge discovery: error looking up Cloudflare edge IPs: the DNS query failed lookup _v2-origintunneld._tcp.argotunnel.com on 10.255.255.53:53: no such host\n');
+    expect(run.stdout).toContain('2026-12-06T19:23:10Z  edge discovery: error looking up Cloudflare edge IPs: the DNS query failed: lookup _v2-origintunneld._tcp.argotunnel.com on 10.255.255.53:53: no such host\n');
     expect(run.stdout).toMatch(/fix: cloudflared finds the edge through DNS/);
   });
 

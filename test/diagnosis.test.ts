@@ -49,7 +49,7 @@ describe('diagnose', () => {
     expect(rest).toEqual([]);
     expect(d).toMatchObject({ cause: 'credentials_rejected', domain: 'credentials', confidence: 'high', runbook: `${BASE}/causes.md#credentials_rejected` });
     expect(d?.evidence.map((e) => e.source)).toEqual(['log', 'reason']);
-    expect(d?.evidence[0]?.text).toBe('Register tunnel error from server side Unauthorized: Invalid tunnel secret');
+    expect(d?.evidence[0]?.text).toBe('Register tunnel error from server side: Unauthorized: Invalid tunnel secret');
     expect(d?.remediation).toMatch(/token/);
   });
 

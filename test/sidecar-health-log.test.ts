@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseLogLine } from '../src/cloudflared/log/index.js';
 import { diagnose, LineEvidence } from '../src/diagnosis/index.js';
+import { loadSettings } from '../src/config/load.js';
 import { describeChanges } from '../src/sidecar/health-log.js';
+import { HealthWatch } from '../src/sidecar/health-watch.js';
+import { createLogger, type LogRecord } from '../src/telemetry/logs/index.js';
 import type { HealthSnapshot } from '../src/state/index.js';
 import { proc, refused, run, T0 } from './helpers/state-observations.js';
 
@@ -23,3 +26,20 @@ describe('the state-change record', () => {
     expect(asked).toBe(1);
   });
 });
+
+describe('HealthWatch: causes announced', () => {
+  it('logs a cause once when a line proves it, with the fix, and once when a registration clears it', async () => {
+    const loaded = loadSettings({ env: { TUNNELWATCH_LOGS_SPOOL_DIR: '/tmp/unused' } });
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
+    const records: LogRecord[] = [];
+    const w = await HealthWatch.create({ settings: loaded.settings, logger: createLogger({ write: (r) => records.push(r) }, { level: 'info', labels: {} }), metricsAddress: () => undefined, now: () => T0 });
+    const causeRecords = () => records.filter((r) => r.event === 'cause_found' || r.event === 'cause_gone').map((r) => [r.event, r.cause]);
+    w.event(parseLogLine(REFUSAL), T0);
+    w.event(parseLogLine(REFUSAL), T0 + 1);
+    expect(causeRecords()).toEqual([['cause_found', 'credentials_rejected']]);
+    expect(records.find((r) => r.event === 'cause_found')?.msg).toMatch(/^cause found: The edge rejects the tunnel credentials \(Register tunnel error from server side: Unauthorized: Invalid tunnel secret\)\. The token/);
+    w.event(parseLogLine('2026-12-06T10:00:05Z INF Registered tunnel connection connIndex=0 connection=5e1c0f7e-0000-4000-8000-000000000000 event=0 ip=127.0.0.1 location=lax01 protocol=quic'), T0 + 5);
+    expect(causeRecords()).toEqual([['cause_found', 'credentials_rejected'], ['cause_gone', 'credentials_rejected']]);
+  });
+});
+

@@ -51,6 +51,11 @@ const ORIGIN_REASONS: readonly [RegExp, CauseId][] = [
   [/^status 5\d\d/, 'origin_5xx'],
 ];
 
+/** The cause an origin probe's error names, if any. */
+export function originCause(error: string): CauseId | undefined {
+  return ORIGIN_REASONS.find(([pattern]) => pattern.test(error))?.[1];
+}
+
 /** Causes a fatal line names, so a crash with one of them is not reported as a bare crash as well. */
 const START_UP_CAUSES: readonly CauseId[] = ['metrics_port_in_use', 'config_invalid', 'token_malformed', 'edge_dns_failed', 'credentials_rejected', 'tunnel_not_found'];
 
@@ -123,7 +128,7 @@ function fromProcess(found: Findings, s: HealthSnapshot): void {
 function fromOrigins(found: Findings, s: HealthSnapshot): void {
   for (const origin of s.origins) {
     if (origin.state !== 'down' || origin.reason === undefined) continue;
-    const cause = ORIGIN_REASONS.find(([pattern]) => pattern.test(origin.reason ?? ''))?.[1];
+    const cause = originCause(origin.reason);
     if (cause === undefined) continue;
     const name = origin.hostname === undefined ? `${origin.key} (${origin.service})` : `${origin.hostname} -> ${origin.service}`;
     found.add(cause, 'high', [{ source: 'probe', ...(origin.lastProbeAt === undefined ? {} : { at: origin.lastProbeAt }), text: `${name}: ${origin.reason}` }], origin.since);

@@ -53,13 +53,13 @@ const ORIGIN_RULES: readonly LineRule[] = [
   { cause: 'origin_timeout', matches: has(/i\/o timeout|deadline exceeded|timeout awaiting/) },
 ];
 
-/** The text a line is judged by and shown as: its message and its error; for a pre-check, its row. */
+/** The text a line is judged by and shown as: `message: error` as tunnelwatch shows last errors; for a pre-check, its row. */
 export function lineText(event: LogEvent): string {
   if (event.message === 'precheck') {
     const f = event.fields;
     return `precheck ${String(f.component)} ${String(f.target)}: ${String(f.status)}${f.details === undefined ? '' : ` (${String(f.details)})`}`;
   }
-  return event.error === undefined ? event.message : `${event.message} ${event.error}`;
+  return event.error === undefined ? event.message : `${event.message}: ${event.error}`;
 }
 
 /** The cause `event` is evidence of, if any. */

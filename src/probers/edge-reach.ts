@@ -35,6 +35,8 @@ export interface EdgeReachOptions {
   readonly udpPort?: number;
   /** Addresses checked per region and IP family. */
   readonly addressesPerRegion?: number;
+  /** cloudflared's --edge `host:port` list: discovery is skipped and these are dialled, TCP and UDP on their port. */
+  readonly edges?: readonly string[];
   readonly concurrency?: number;
   readonly signal?: AbortSignal;
 }
@@ -102,7 +104,20 @@ export function checkTcp(address: string, port: number, timeoutMs: number): Prom
 }
 
 /** Options with defaults filled in. */
-type Settled = Required<Omit<EdgeReachOptions, 'signal' | 'region'>>;
+type Settled = Required<Omit<EdgeReachOptions, 'signal' | 'region' | 'edges'>>;
+
+interface Dial {
+  readonly check: 'tcp' | 'udp';
+  readonly target: string;
+  readonly address: string;
+  readonly port: number;
+}
+
+/** `host:port` or `[v6]:port` as cloudflared's --edge takes it; undefined when it has no port. */
+function splitEdge(edge: string): { host: string; port: number } | undefined {
+  const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(edge);
+  return match?.[1] === undefined ? undefined : { host: match[1], port: Number(match[2]) };
+}
 
 async function discoverHosts(o: Settled, checks: EdgeCheck[]): Promise<string[]> {
   const srv = await timed(o.timeoutMs, `lookup SRV ${o.srvName}`, () => o.resolver.resolveSrv(o.srvName));
@@ -139,6 +154,33 @@ async function resolveRegion(o: Settled, host: string): Promise<{ region: EdgeRe
   return { region: { host, addresses }, checks };
 }
 
+/** The --edge addresses, each dialled on its own port: cloudflared skips discovery when they are given. */
+function givenDials(edges: readonly string[]): { regions: EdgeRegion[]; dials: Dial[] } {
+  const given = edges.flatMap((edge) => {
+    const at = splitEdge(edge);
+    return at === undefined ? [] : [{ edge, ...at }];
+  });
+  return {
+    regions: given.map((g) => ({ host: g.edge, addresses: [g.host] })),
+    dials: given.flatMap((g) => (['tcp', 'udp'] as const).map((check) => ({ check, target: g.edge, address: g.host, port: g.port }))),
+  };
+}
+
+/** The regions found through DNS as cloudflared finds them (checks recorded in `checks`), and what to dial in each. */
+async function discoveredDials(o: Settled, checks: EdgeCheck[]): Promise<{ regions: EdgeRegion[]; dials: Dial[] }> {
+  const hosts = await discoverHosts(o, checks);
+  const resolved = await runBounded(hosts, o.concurrency, (host) => resolveRegion(o, host));
+  checks.push(...resolved.flatMap((r) => r.checks));
+  const regions = resolved.map((r) => r.region);
+  const dials = regions.flatMap((region) =>
+    region.addresses.flatMap((address) => [
+      ...o.tcpPorts.map((port) => ({ check: 'tcp' as const, target: region.host, address, port })),
+      { check: 'udp' as const, target: region.host, address, port: o.udpPort },
+    ]),
+  );
+  return { regions, dials };
+}
+
 /** Runs every check; never throws. The report lists DNS checks first, then connection checks per region. */
 export async function checkEdgeReach(options: EdgeReachOptions = {}): Promise<EdgeReachReport> {
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -155,16 +197,7 @@ export async function checkEdgeReach(options: EdgeReachOptions = {}): Promise<Ed
   };
   return inSpan('edge reach', { 'tunnelwatch.edge.srv_name': o.srvName }, async (span) => {
     const checks: EdgeCheck[] = [];
-    const hosts = await discoverHosts(o, checks);
-    const resolved = await runBounded(hosts, o.concurrency, (host) => resolveRegion(o, host));
-    checks.push(...resolved.flatMap((r) => r.checks));
-    const regions = resolved.map((r) => r.region);
-    const dials = regions.flatMap((region) =>
-      region.addresses.flatMap((address) => [
-        ...o.tcpPorts.map((port) => ({ check: 'tcp' as const, target: region.host, address, port })),
-        { check: 'udp' as const, target: region.host, address, port: o.udpPort },
-      ]),
-    );
+    const { regions, dials } = options.edges !== undefined && options.edges.length > 0 ? givenDials(options.edges) : await discoveredDials(o, checks);
     const answers = await runBounded(dials, o.concurrency, (d) =>
       options.signal?.aborted === true
         ? Promise.resolve<ReachAnswer>({ status: 'unverified', error: 'aborted', durationMs: 0 })

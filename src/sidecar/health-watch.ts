@@ -7,7 +7,7 @@ import type { LogEvent } from '../cloudflared/log/index.js';
 import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
 import { type Collector, CollectorRunner, connectorCollector, type EdgeCollector, edgeReachCollector, type EdgeReachCollector, originsCollector, type OriginsCollector, readConfig } from '../collectors/index.js';
 import type { Settings } from '../config/index.js';
-import { diagnose, type Diagnosis, LineEvidence } from '../diagnosis/index.js';
+import { CAUSES, type CauseId, diagnose, type Diagnosis, LineEvidence } from '../diagnosis/index.js';
 import { HealthModel, healthOptions, type HealthSnapshot, type Observation } from '../state/index.js';
 import type { Logger } from '../telemetry/logs/index.js';
 import { pointSpan } from '../telemetry/tracing/index.js';
@@ -34,6 +34,8 @@ export class HealthWatch {
   #started = false;
   #findings: ReadonlyMap<InsecureFinding, number> | undefined;
   readonly #lines = new LineEvidence();
+  /** The causes last logged as found, so each is logged once when found and once when gone. */
+  #announced: ReadonlySet<CauseId> = new Set();
   readonly #runbookBaseUrl: string;
 
   /** The Cloudflare SDK (tens of MB) loads only when the edge view is configured. */
@@ -125,8 +127,11 @@ export class HealthWatch {
 
   /** A cloudflared log event, as the supervisor read it. */
   event(event: LogEvent, at: number): void {
-    this.#lines.observe(event, at);
+    const cause = this.#lines.observe(event, at);
     this.observe({ kind: 'log', at, event });
+    // Diagnosing every line would cost in a flood: only a line that proves a new cause, or a registration
+    // (which clears start-up causes), can change what is announced.
+    if ((cause !== undefined && !this.#announced.has(cause)) || event.type === 'registered') this.#announce();
     if (event.type === 'config_updated' && event.configJson !== undefined) {
       this.#setRules(event.configJson, `remote config version ${String(event.version ?? '?')} (log)`, 'remote');
     }
@@ -142,6 +147,22 @@ export class HealthWatch {
       pointSpan('state transition', { from: before.state, to: after.state, reasons: after.reasons.map((r) => r.code).join(',') });
     }
     for (const change of describeChanges(before, after, () => this.diagnosis)) this.#log[change.level](change.fields, change.message);
+    if (o.kind !== 'log') this.#announce();
+  }
+
+  /** Logs each cause when it is first found (with its evidence and fix) and when it is gone. */
+  #announce(): void {
+    const diagnosis = this.diagnosis;
+    const current = new Set(diagnosis.map((d) => d.cause));
+    for (const d of diagnosis) {
+      if (this.#announced.has(d.cause)) continue;
+      const evidence = d.evidence[0] === undefined ? '' : ` (${d.evidence[0].text})`;
+      this.#log.warn({ event: 'cause_found', cause: d.cause, domain: d.domain, confidence: d.confidence }, `cause found: ${d.title}${evidence}. ${d.remediation}`);
+    }
+    for (const cause of this.#announced) {
+      if (!current.has(cause)) this.#log.info({ event: 'cause_gone', cause, domain: CAUSES[cause].domain }, `cause gone: ${CAUSES[cause].title}`);
+    }
+    this.#announced = current;
   }
 
   #setRules(text: string, source: string, shape: ConfigShape): void {

@@ -3,6 +3,7 @@
 // file is re-read) and the API emulator's fault route. Every wait is bounded.
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import type { Diagnosis } from '../../src/diagnosis/index.js';
 import type { HealthSnapshot } from '../../src/state/snapshot.js';
 import type { Ports, Rec, TunnelwatchRun } from './run-process.js';
 
@@ -45,22 +46,33 @@ export async function get(run: TunnelwatchRun, path: string): Promise<HttpReply>
   return http(await serverAddress(run), 'GET', path);
 }
 
-export async function status(run: TunnelwatchRun): Promise<HealthSnapshot> {
+/** What GET /status answers: the snapshot and the diagnosis. */
+export type StatusBody = HealthSnapshot & { readonly diagnosis: readonly Diagnosis[] };
+
+export async function status(run: TunnelwatchRun): Promise<StatusBody> {
   const reply = await get(run, '/status');
   if (reply.status !== 200) throw new Error(`/status answered ${String(reply.status)}: ${reply.body}`);
-  return JSON.parse(reply.body) as HealthSnapshot;
+  return JSON.parse(reply.body) as StatusBody;
 }
 
 /** The reason codes of a snapshot, in order. */
 export const codes = (s: HealthSnapshot): string[] => s.reasons.map((r) => r.code);
 
-const brief = (s: HealthSnapshot | undefined): string =>
-  s === undefined ? 'none' : JSON.stringify({ state: s.state, reasons: codes(s), views: s.views, process: s.process, edge: s.edge.status, registered: s.registeredConnections });
+/** The diagnosed causes on /status, in order. */
+export const causes = (s: StatusBody): string[] => s.diagnosis.map((d) => d.cause);
+
+/** The diagnosis of `cause`, or undefined. */
+export const diagnosisOf = (s: StatusBody, cause: string): Diagnosis | undefined => s.diagnosis.find((d) => d.cause === cause);
+
+const brief = (s: StatusBody | undefined): string =>
+  s === undefined
+    ? 'none'
+    : JSON.stringify({ state: s.state, reasons: codes(s), causes: causes(s), views: s.views, process: s.process, edge: s.edge.status, registered: s.registeredConnections });
 
 /** Polls /status every 50 ms until `check` returns a value; the error shows the last snapshot. */
-export async function statusUntil<T>(run: TunnelwatchRun, check: (s: HealthSnapshot) => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+export async function statusUntil<T>(run: TunnelwatchRun, check: (s: StatusBody) => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;
-  let last: HealthSnapshot | undefined;
+  let last: StatusBody | undefined;
   for (;;) {
     last = await status(run);
     const value = check(last);

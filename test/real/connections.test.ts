@@ -1,7 +1,7 @@
 // Connections lost and refused, on the real cloudflared through the loopback edge, over QUIC and HTTP/2: what the
 // edge does (close a connection, hold registrations, refuse them) and what tunnelwatch must say about it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { codes, statusUntil } from '../helpers/run-observe.js';
+import { codes, diagnosisOf, get, metric, statusUntil } from '../helpers/run-observe.js';
 import { trackedProcesses, type TunnelwatchRun } from '../helpers/run-process.js';
 import { startRealWorld, type RealWorld } from './helpers/world.js';
 
@@ -72,11 +72,20 @@ describe.each(['quic', 'http2'] as const)('connections of the real cloudflared o
     const message = refused.reasons.find((r) => r.code === 'registration_refused')?.message;
     if (protocol === 'http2') expect(message).toBe('the edge refused registration: Unauthorized: Invalid tunnel secret');
     else expect(message).toMatch(/^the edge refused registration: \d+ registrations? answered with an error \(cloudflared_tunnel_tunnel_register_fail\{error="server_error"\} rose from \d+ to \d+\); cloudflared does not log the reason over QUIC/);
+    // The why: named from cloudflared's line over HTTP/2, inferred from the counter over QUIC.
+    const rejected = await statusUntil(run, (s) => diagnosisOf(s, 'credentials_rejected'), 'the credentials_rejected diagnosis', 10_000);
+    expect(rejected).toMatchObject({ domain: 'credentials', confidence: protocol === 'http2' ? 'high' : 'medium' });
+    if (protocol === 'http2') expect(rejected.evidence.map((e) => e.text)).toContain('Register tunnel error from server side: Unauthorized: Invalid tunnel secret');
+    expect(rejected.remediation).toMatch(/token/);
+    expect(metric((await get(run, '/metrics')).body, 'tunnelwatch_diagnosis', { domain: 'credentials', cause: 'credentials_rejected' })).toBe(1);
+    const record = await run.until(() => run.records.find((r) => r.source === 'tunnelwatch' && r.event === 'cause_found' && r.cause === 'credentials_rejected'), 'the cause_found record');
+    expect(String(record.msg)).toMatch(/^cause found: The edge rejects the tunnel credentials .*token/);
     await world.edge.fault({ action: 'accept' });
     // Recovery as cloudflared's /ready reports it: after a burst of retries its --output json lines tear. tunnelwatch
     // mends them (src/cloudflared/log/mend.ts), but under a fine interleaving a piece can land in the wrong event, so
     // the test does not wait on the event count.
     const after = await statusUntil(run, (s) => (s.views.ready === 4 && !codes(s).includes('registration_refused') ? s : undefined), '/ready 4 and the refusal gone', 90_000);
     expect(after.registeredConnections).toBeGreaterThan(0);
+    await statusUntil(run, (s) => (diagnosisOf(s, 'credentials_rejected') === undefined ? s : undefined), 'the diagnosis cleared', 30_000);
   });
 });

@@ -3,7 +3,7 @@
 // otherwise healthy. cloudflared's hidden --max-edge-addr-retries (default 8, with backoff up to 64 s: about four
 // minutes) is set to 0 so that the first failed handshake leads to the fallback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, statusUntil } from '../helpers/run-observe.js';
+import { codes, diagnosisOf, statusUntil } from '../helpers/run-observe.js';
 import { trackedProcesses } from '../helpers/run-process.js';
 import { startRealWorld, type RealWorld } from './helpers/world.js';
 
@@ -23,6 +23,9 @@ describe('the real cloudflared with UDP to the edge blocked', () => {
     expect(fellBack.msg).toMatch(/http2/);
     const s = await statusUntil(run, (x) => (x.registeredConnections >= 1 && codes(x).includes('protocol_fallback') ? x : undefined), 'protocol_fallback with a registered connection', 60_000);
     expect(s.reasons.find((r) => r.code === 'protocol_fallback')?.message).toMatch(/fell back to protocol http2/);
+    const blocked = diagnosisOf(s, 'udp_7844_blocked');
+    expect(blocked).toMatchObject({ domain: 'protocol', confidence: 'high' });
+    expect(blocked?.evidence.filter((e) => e.source === 'log').map((e) => e.text).join('\n')).toMatch(/Switching to fallback protocol http2|egress UDP to port 7844|failed to dial to edge with quic/);
     const held = await world.edge.connections();
     expect(held.filter((c) => c.registered).every((c) => c.protocol === 'http2')).toBe(true);
   });

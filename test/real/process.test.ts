@@ -3,7 +3,7 @@
 // protocol matters. Every assertion follows the connector by its pid; every wait has a deadline.
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, get, metric, ownRecord, statusUntil } from '../helpers/run-observe.js';
+import { causes, codes, diagnosisOf, get, metric, ownRecord, statusUntil } from '../helpers/run-observe.js';
 import { isGone, poll, trackedProcesses, type TunnelwatchRun } from '../helpers/run-process.js';
 import { startRealWorld, type RealWorld } from './helpers/world.js';
 
@@ -91,6 +91,10 @@ describe('the real cloudflared with its metrics port taken', () => {
     const s = await statusUntil(run, (x) => (x.process.phase === 'breaker_open' ? x : undefined), 'the breaker open', 30_000);
     expect(codes(s)).toContain('crash_loop');
     expect(s.reasons.find((r) => r.code === 'crash_loop')?.message).toMatch(/last exit: exit 1; its last error: Error opening metrics server listener: .*address already in use/);
+    expect(causes(s)).toContain('metrics_port_in_use');
+    expect(causes(s)).not.toContain('connector_crashed');
+    expect(diagnosisOf(s, 'metrics_port_in_use')?.evidence[0]?.text).toMatch(/^Error opening metrics server listener: .*address already in use/);
+    expect(ownRecord(run, 'cause found: cloudflared\'s metrics address is taken')).toBeDefined();
     const breaker = await run.until(() => ownRecord(run, 'cloudflared is crash-looping'), 'the crash-looping record');
     expect(breaker.msg).toMatch(/last: exit 1; its last error: Error opening metrics server listener/);
     run.child.kill('SIGTERM');

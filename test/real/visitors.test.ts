@@ -2,7 +2,7 @@
 // and HTTP/2: a live origin answers, a dead one is a 502 from Cloudflare, cloudflared's origin-error line reaches
 // tunnelwatch's records with the request's Ray id, and the origin probe finds the same origin down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statusUntil } from '../helpers/run-observe.js';
+import { diagnosisOf, statusUntil } from '../helpers/run-observe.js';
 import { trackedProcesses } from '../helpers/run-process.js';
 import { HOSTS, startRealWorld, type RealWorld } from './helpers/world.js';
 
@@ -36,5 +36,10 @@ describe.each(['quic', 'http2'] as const)('visitors through the real cloudflared
     const s = await statusUntil(run, (x) => (x.origins.find((o) => o.hostname === HOSTS.dead)?.state === 'down' ? x : undefined), 'the dead origin probed down', 30_000);
     expect(s.origins.find((o) => o.hostname === HOSTS.app)?.state).toBe('up');
     expect(s.origins.find((o) => o.hostname === HOSTS.dead)?.reason).toContain('ECONNREFUSED');
+    // The why, from the probe and from cloudflared's own origin-error line.
+    const refused = diagnosisOf(s, 'origin_refused');
+    expect(refused).toMatchObject({ domain: 'origin', confidence: 'high' });
+    expect(refused?.evidence.map((e) => e.source).sort()).toEqual(['log', 'probe']);
+    expect(refused?.evidence.find((e) => e.source === 'probe')?.text).toMatch(new RegExp(`^${HOSTS.dead.replace(/\./g, '\\.')} -> http://${world.deadAddress}: connect ECONNREFUSED`));
   });
 });
