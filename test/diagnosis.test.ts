@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseLogLine } from '../src/cloudflared/log/index.js';
-import { causeOfLine, diagnose, LineEvidence, renderCausesDoc, type CauseId, type ReachView } from '../src/diagnosis/index.js';
+import { causeOfLine, diagnose, LineEvidence, originCause, renderCausesDoc, type CauseId, type ReachView } from '../src/diagnosis/index.js';
 import type { HealthSnapshot, Observation } from '../src/state/index.js';
 import { connected, edgeOk, fellBack, lost, proc, probe, refused, registerFails, run, T0, targets } from './helpers/state-observations.js';
 
@@ -80,6 +80,10 @@ describe('diagnose', () => {
     expect(diagnosisOf(crashing).map((d) => d.cause)).toEqual(['connector_crashed']);
     const killed = last([...connected(T0, 4), proc(T0 + 30, 'backoff', 'signal SIGKILL')]);
     expect(diagnosisOf(killed).map((d) => [d.cause, d.evidence[0]?.text])).toEqual([['connector_killed', 'restarting; last exit: signal SIGKILL']]);
+    const hung = last([...connected(T0, 4), proc(T0 + 30, 'backoff', 'hang; its last error: ...')]);
+    expect(diagnosisOf(hung).map((d) => d.cause)).toEqual(['connector_hung']);
+    const gone = last([...connected(T0, 4), proc(T0 + 30, 'backoff', 'disconnected_too_long')]);
+    expect(diagnosisOf(gone).map((d) => d.cause)).toEqual(['disconnected_too_long']);
   });
 
   it('names each dead origin by what its probe found', () => {
@@ -118,6 +122,18 @@ describe('diagnose', () => {
     const d = diagnose({ lines: evidence.proofs(0), runbookBaseUrl: BASE });
     expect(d.map((x) => x.cause)).toEqual(['edge_dns_failed']);
     expect(d[0]?.evidence.at(-1)?.text).toBe('5 such lines in all');
+  });
+
+  it.each([
+    ['timeout after 10s in tls', 'origin_timeout'],
+    ['certificate expired', 'origin_tls_untrusted'],
+    ['certificate not valid for the server name (set originRequest.originServerName)', 'origin_tls_untrusted'],
+    ['connect ECONNREFUSED 10.0.0.5:443', 'origin_refused'],
+    ['getaddrinfo EAI_AGAIN db.internal', 'origin_unknown_host'],
+    ['status 503', 'origin_5xx'],
+    ['no SSH banner: got "HTTP/1.1 400"', undefined],
+  ])('reads the probe error %j as %s', (error, cause) => {
+    expect(originCause(error)).toBe(cause);
   });
 
   it('lets origin lines fade five minutes after the last one', () => {

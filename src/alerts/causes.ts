@@ -15,6 +15,8 @@ const CONNECTOR: readonly CauseId[] = [
   'config_invalid',
   'connector_crashed',
   'connector_killed',
+  'connector_hung',
+  'disconnected_too_long',
 ];
 
 const ALERT_CAUSES: Partial<Record<AlertName, readonly CauseId[]>> = {

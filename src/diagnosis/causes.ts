@@ -137,6 +137,18 @@ export const CAUSES = {
     remediation:
       'SIGKILL (exit 137) not sent by tunnelwatch is most often the kernel OOM killer: check `dmesg` or the container status for OOMKilled and raise the memory limit.',
   },
+  connector_hung: {
+    domain: 'local',
+    title: 'cloudflared stopped answering and was restarted',
+    evidence: "the supervisor's hang restart: no output and no answer from cloudflared's metrics server for supervisor.hangTimeout.",
+    remediation: 'A stopped (SIGSTOP), starved or deadlocked process: check CPU throttling and memory pressure of the container; if it recurs, send SIGQUIT before the restart to get its goroutine dump.',
+  },
+  disconnected_too_long: {
+    domain: 'edge_reachability',
+    title: 'No connection came back, so cloudflared was restarted',
+    evidence: "the supervisor's restart after supervisor.restartWhenDisconnectedFor without a registered connection.",
+    remediation: 'cloudflared kept retrying without success: the other causes listed and its lines before the restart say why (edge reachability, credentials).',
+  },
   single_replica: {
     domain: 'ha',
     title: 'Only one connector serves the tunnel',

@@ -43,11 +43,12 @@ export interface DiagnoseInput {
   readonly runbookBaseUrl: string;
 }
 
+/** First match wins: a timeout in the TLS phase is a timeout, not an untrusted certificate. */
 const ORIGIN_REASONS: readonly [RegExp, CauseId][] = [
-  [/certificate|self-signed|TLS|x509/i, 'origin_tls_untrusted'],
+  [/timeout|ETIMEDOUT/, 'origin_timeout'],
+  [/certificate|self-signed|x509|verify/i, 'origin_tls_untrusted'],
   [/ECONNREFUSED|connection refused/, 'origin_refused'],
   [/ENOTFOUND|EAI_AGAIN|no such host/, 'origin_unknown_host'],
-  [/timeout|ETIMEDOUT/, 'origin_timeout'],
   [/^status 5\d\d/, 'origin_5xx'],
 ];
 
@@ -122,6 +123,8 @@ function fromProcess(found: Findings, s: HealthSnapshot): void {
   if (lastExit === undefined || (phase !== 'backoff' && phase !== 'breaker_open')) return;
   const evidence = [{ source: 'process' as const, text: `${phase === 'breaker_open' ? 'restarts stopped' : 'restarting'}; last exit: ${lastExit}` }];
   if (/signal SIGKILL|exit 137/.test(lastExit)) found.add('connector_killed', 'high', evidence, s.since);
+  else if (lastExit.startsWith('hang')) found.add('connector_hung', 'high', evidence, s.since);
+  else if (lastExit.startsWith('disconnected_too_long')) found.add('disconnected_too_long', 'high', evidence, s.since);
   else if (!START_UP_CAUSES.some((cause) => found.has(cause))) found.add('connector_crashed', 'high', evidence, s.since);
 }
 

@@ -10,7 +10,7 @@ export function seconds(ms: number): string {
 const TLS_CODES: Readonly<Record<string, string>> = {
   CERT_HAS_EXPIRED: 'certificate expired',
   CERT_NOT_YET_VALID: 'certificate not yet valid',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate not trusted (set originRequest.caPool or noTLSVerify)',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate not trusted (set originRequest.caPool)',
   SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in chain not trusted (set originRequest.caPool)',
   UNABLE_TO_GET_ISSUER_CERT: 'certificate issuer unknown (set originRequest.caPool)',
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'certificate issuer unknown (set originRequest.caPool)',
