@@ -25,7 +25,7 @@ const LINES: readonly [string, CauseId | undefined][] = [
   ['2026-08-20T10:00:01Z ERR Couldn\'t start tunnel error="The last ingress rule must match all URLs (i.e. it should not have a hostname or path filter)"', 'config_invalid'],
   ['2026-12-06T10:00:00Z ERR  error="Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: dial tcp 127.0.0.1:9: connect: connection refused" connIndex=1 event=1 ingressRule=1 originService=http://127.0.0.1:9', 'origin_refused'],
   ['2026-12-06T10:00:00Z ERR  error="Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: tls: failed to verify certificate: x509: certificate signed by unknown authority" connIndex=1 event=1 ingressRule=2 originService=https://10.0.0.5', 'origin_tls_untrusted'],
-  ['2026-12-06T10:00:00Z INF Registered tunnel connection connIndex=0 connection=5e1c0f7e-0000-4000-8000-000000000000 event=0 ip=127.0.0.1 location=lax01 protocol=quic', undefined],
+  ['2026-12-06T10:00:00Z INF Registered tunnel connection connIndex=0 connection=5e1c0f7e-0000-4000-8000-000000000000 event=0 ip=127.0.0.1 location=lax01 protocol=quic', undefined],  ['2026-08-20T16:10:00Z ERR Failed to dial a quic connection error="failed to dial to edge with quic: CRYPTO_ERROR 0x12a (local): tls: failed to verify certificate: x509: certificate signed by unknown authority" connIndex=0 event=0 ip=198.41.192.67', 'edge_tls_failed'],
 ];
 
 const last = (observations: readonly Observation[]): HealthSnapshot => run(observations).snapshots.at(-1) as HealthSnapshot;

@@ -24,10 +24,11 @@ const RULES: readonly LineRule[] = [
     cause: 'edge_dns_failed',
     matches: (event, text) => /Could not lookup srv records|error looking up Cloudflare edge IPs|edge discovery:/.test(text) || precheckFailed('DNS Resolution')(event),
   },
-  { cause: 'edge_tls_failed', matches: has(/TLS handshake with edge error|x509: certificate signed by unknown authority.*7844/) },
+  // HTTP/2 says so; QUIC reports the handshake's verification failure inside its dial error.
+  { cause: 'edge_tls_failed', matches: has(/TLS handshake with edge error|failed to dial to edge with quic: .*(x509:|tls: failed to verify)/) },
   {
     cause: 'tcp_7844_blocked',
-    matches: (event, text) => (/DialContext error/.test(text) && /7844/.test(text)) || precheckFailed('TCP Connectivity')(event),
+    matches: (event, text) => /DialContext error/.test(text) || precheckFailed('TCP Connectivity')(event),
   },
   {
     cause: 'udp_7844_blocked',

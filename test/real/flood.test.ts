@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reserveDeadPort } from '../../src/emulator/origins.js';
-import { get, metric } from '../helpers/run-observe.js';
+import { diagnosisOf, get, metric, status } from '../helpers/run-observe.js';
 import { poll, trackedProcesses, type Rec } from '../helpers/run-process.js';
 import { startRealWorld, type RealWorld } from './helpers/world.js';
 
@@ -49,8 +49,13 @@ describe('the real cloudflared with its edge on a closed port', () => {
     const fromCloudflared = run.records.filter((r) => r.source === 'cloudflared');
     const summaries = fromCloudflared.filter((r): r is Rec & { repeated: number } => typeof r.repeated === 'number');
     const repeated = summaries.reduce((n, r) => n + r.repeated, 0);
+    // The why under the flood: the closed edge port, named once from the lines that prove it.
+    const blocked = diagnosisOf(await status(run), 'tcp_7844_blocked');
     process.kill(pid, 'SIGCONT');
 
+    expect(blocked).toMatchObject({ domain: 'edge_reachability', confidence: 'high' });
+    expect(blocked?.evidence[0]?.text).toMatch(/^Unable to establish connection with Cloudflare edge: DialContext error: .*connection refused/);
+    expect(run.records.filter((r) => r.event === 'cause_found' && r.cause === 'tcp_7844_blocked')).toHaveLength(1);
     expect(last).toBeGreaterThanOrEqual(50_000);
     expect(repeated).toBe(collapsed);
     expect(fromCloudflared.length - summaries.length + repeated + empty).toBe(last);

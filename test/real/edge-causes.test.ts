@@ -1,7 +1,12 @@
-// The edge cannot be found: the real cloudflared without --edge looks up the SRV record of a region that does not
-// exist (`--region zz`: `_zz-v2-origintunneld._tcp.argotunnel.com` answers NXDOMAIN with or without internet)
-// and exits 1. tunnelwatch must name the cause from cloudflared's own lines, not only "crash loop".
+// Why the real cloudflared cannot reach the edge, named from its own lines, not only "down" or "crash loop":
+// - the edge cannot be found: without --edge it looks up the SRV record of a region that does not exist
+//   (`--region zz`: `_zz-v2-origintunneld._tcp.argotunnel.com` answers NXDOMAIN with or without internet) and exits 1;
+// - TLS to the edge fails verification, as behind an intercepting proxy: the edge's certificate is not signed by
+//   the CA cloudflared trusts (--cacert of another CA), over HTTP/2 and over QUIC.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSelfSigned } from '../../src/emulator/self-signed-cert.js';
 import { causes, diagnosisOf, get, metric, statusUntil } from '../helpers/run-observe.js';
 import { trackedProcesses } from '../helpers/run-process.js';
 import { startRealWorld, type RealWorld } from './helpers/world.js';
@@ -28,5 +33,17 @@ describe('the real cloudflared when the edge lookup fails', () => {
     expect(page).toContain('The edge cannot be found: DNS lookup failed');
     run.child.kill('SIGTERM');
     await run.closed;
+  });
+
+  it.each(['http2', 'quic'] as const)('an edge certificate from another CA over %s: edge_tls_failed, with the line', async (protocol) => {
+    const otherCa = join(world.dir, 'other-ca.pem');
+    writeFileSync(otherCa, createSelfSigned({ commonName: 'intercepting-proxy.example', altNames: ['127.0.0.1'] }).cert);
+    const args = [...world.edge.cloudflaredArgs().slice(0, -1), otherCa];
+    const run = p.run(world.env({ TUNNELWATCH_CLOUDFLARED_PROTOCOL: protocol, TUNNELWATCH_CLOUDFLARED_EXTRA_ARGS: args.join(',') }), [], world.cloudflared);
+    const s = await statusUntil(run, (x) => (causes(x).includes('edge_tls_failed') ? x : undefined), 'the edge_tls_failed diagnosis', 60_000);
+    const d = diagnosisOf(s, 'edge_tls_failed');
+    expect(d).toMatchObject({ domain: 'certificates', confidence: 'high' });
+    expect(d?.evidence.map((e) => e.text).join('\n')).toMatch(protocol === 'http2' ? /TLS handshake with edge error: .*certificate/ : /failed to dial to edge with quic: .*(x509|tls: failed to verify)/);
+    expect(s.state).toBe('down');
   });
 });
