@@ -1,8 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBin, runCli } from './helpers/cli.js';
+import { BIN, ROOT, runBin, runCli } from './helpers/cli.js';
+import { isGone, poll } from './helpers/run-process.js';
 
 const GOOD = 'examples/cloudflared/config.yml';
 const BAD = 'examples/cloudflared/config-with-problems.yml';
@@ -154,5 +156,22 @@ describe('demo (built executable, real child processes)', () => {
 
   it('rejects a bad --for', async () => {
     expect((await runCli(['demo', '--for', 'soon'])).code).toBe(2);
+  });
+
+  it('stops on SIGTERM during its start-up checks, leaving no emulated cloudflared behind', async () => {
+    const child = spawn(process.execPath, [BIN, 'demo', '--listen', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    // The addresses are printed once everything runs, before the checks wait for the connector to be healthy.
+    await poll(() => (/records {9}(\S+)/.test(stdout) ? true : undefined), 'the demo printing where its records go', 30_000);
+    child.kill('SIGTERM');
+    expect(await closed).toBe(0);
+    expect(stdout).not.toContain('Running; press Ctrl-C to stop.');
+    expect(stdout).toContain('Stopped (exit code 0)');
+    const records = readFileSync(/records {9}(\S+)/.exec(stdout)?.[1] ?? '', 'utf8');
+    const pids = [...records.matchAll(/cloudflared started \(pid (\d+)/g), ...stdout.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    for (const pid of pids) expect(isGone(pid), `pid ${String(pid)} gone`).toBe(true);
   });
 });

@@ -150,6 +150,19 @@ describe('diagnose', () => {
     expect(diagnosisOf(apart).map((d) => [d.cause, d.evidence[0]?.text])).toEqual([['version_skew', 'connectors run 2026.8.2 and 2025.6.1: c-1 2026.8.2, c-2 2025.6.1']]);
   });
 
+  it('names slow origins and a slow path to the edge by the thresholds', () => {
+    const key = 'rule0:http://127.0.0.1:8000';
+    const slow = (at: number): Observation => ({ kind: 'origin', at, key, ok: true, durationMs: 2500 });
+    const s = last([...connected(T0, 4), targets(T0 + 5, [key]), slow(T0 + 10), slow(T0 + 20), slow(T0 + 30)]);
+    const thresholds = { originLatencyMs: 2000, edgeRttMs: 500 };
+    const d = diagnose({ snapshot: s, lines: new Map(), runbookBaseUrl: BASE, thresholds, edgeRtt: [{ connIndex: 0, smoothedRttMs: 40 }, { connIndex: 2, smoothedRttMs: 730 }] });
+    expect(d.map((x) => [x.cause, x.domain, x.evidence[0]?.text])).toEqual([
+      ['origin_slow', 'latency', `${key}: answered in 2500 ms (threshold 2000 ms)`],
+      ['edge_slow', 'latency', 'cloudflared_quic_client_smoothed_rtt{conn_index="2"} 730 ms (threshold 500 ms)'],
+    ]);
+    expect(diagnose({ snapshot: s, lines: new Map(), runbookBaseUrl: BASE, thresholds: { originLatencyMs: 3000, edgeRttMs: 1000 }, edgeRtt: [{ connIndex: 2, smoothedRttMs: 730 }] })).toEqual([]);
+  });
+
   it('keeps the first line and the latest two, and counts the rest', () => {
     const s = last([proc(T0, 'running')]);
     const line = LINES[6]?.[0] ?? '';

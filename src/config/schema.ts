@@ -117,6 +117,14 @@ const origins = z.strictObject({
   targets: objectList(originTarget).prefault([]),
 });
 
+/** Thresholds the diagnosis names latency causes by. */
+const diagnosis = z.strictObject({
+  /** An origin that answers its probe slower than this is named slow (origin_slow). */
+  originLatency: duration({ min: 1 }).prefault('2s'),
+  /** A QUIC connection to the edge with a smoothed RTT above this is named slow (edge_slow). */
+  edgeRtt: duration({ min: 1 }).prefault('500ms'),
+});
+
 const alertRule = z.strictObject({
   alert: oneOf(ALERT_NAMES),
   enabled: flag().prefault(true),
@@ -183,6 +191,7 @@ export const settingsSchema = z.strictObject({
   server: server.prefault({}),
   edge: edge.prefault({}),
   origins: origins.prefault({}),
+  diagnosis: diagnosis.prefault({}),
   alerts: alerts.prefault({}),
   logs: logs.prefault({}),
 });

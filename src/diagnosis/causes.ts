@@ -10,6 +10,7 @@ export const DOMAINS = [
   'local',
   'ha',
   'certificates',
+  'latency',
 ] as const;
 export type Domain = (typeof DOMAINS)[number];
 
@@ -111,6 +112,18 @@ export const CAUSES = {
     title: 'The origin answers with server errors',
     evidence: 'an origin probe answered `status 5xx` where `origins.targets` sets the statuses that count as up.',
     remediation: "The origin is reachable but failing: look at its own logs; the tunnel is working.",
+  },
+  origin_slow: {
+    domain: 'latency',
+    title: 'The origin answers slowly',
+    evidence: 'origin probes that succeed but take longer than diagnosis.originLatency (2 s by default).',
+    remediation: "Visitors wait at least this long: look at the origin's load and at the path from this replica; compare with the other replicas' probes to tell the origin from this replica's network.",
+  },
+  edge_slow: {
+    domain: 'latency',
+    title: 'The path to the edge is slow',
+    evidence: "cloudflared's QUIC smoothed RTT (quic_client_smoothed_rtt) above diagnosis.edgeRtt (500 ms by default) on a connection.",
+    remediation: 'Every request pays this round trip: check the uplink and where the connections land (the colo in /status); a far colo often means DNS or routing sends this host to the wrong region.',
   },
   metrics_port_in_use: {
     domain: 'local',

@@ -5,7 +5,7 @@ import type { HealthSnapshot } from '../state/index.js';
 import { CAUSE_IDS, CAUSES, type CauseId, type Domain } from './causes.js';
 import type { LineProof } from './line-evidence.js';
 
-export type EvidenceSource = 'log' | 'reason' | 'probe' | 'edge' | 'process' | 'reach';
+export type EvidenceSource = 'log' | 'reason' | 'probe' | 'edge' | 'process' | 'reach' | 'metric';
 
 export interface Evidence {
   readonly source: EvidenceSource;
@@ -34,11 +34,25 @@ export interface ReachView {
   readonly checks: readonly { readonly check: string; readonly target: string; readonly status: string; readonly address?: string; readonly port?: number }[];
 }
 
+/** cloudflared's per-connection QUIC round-trip time, from its /metrics. */
+export interface EdgeRtt {
+  readonly connIndex: number;
+  readonly smoothedRttMs?: number;
+}
+
+/** Where latency becomes a cause (settings.diagnosis). */
+export interface LatencyThresholds {
+  readonly originLatencyMs: number;
+  readonly edgeRttMs: number;
+}
+
 export interface DiagnoseInput {
   /** The health model's view; absent when only a log is there (analyze). */
   readonly snapshot?: HealthSnapshot;
   readonly lines: ReadonlyMap<CauseId, LineProof>;
   readonly reach?: ReachView;
+  readonly edgeRtt?: readonly EdgeRtt[];
+  readonly thresholds?: LatencyThresholds;
   /** Where the causes page is served; each diagnosis links `<base>/causes.md#<cause>`. */
   readonly runbookBaseUrl: string;
 }
@@ -152,6 +166,22 @@ function fromEdge(found: Findings, s: HealthSnapshot): void {
   }
 }
 
+function fromLatency(found: Findings, s: HealthSnapshot, input: DiagnoseInput): void {
+  const limits = input.thresholds;
+  if (limits === undefined) return;
+  for (const origin of s.origins) {
+    const took = origin.lastDurationMs;
+    if (origin.state !== 'up' || took === undefined || took <= limits.originLatencyMs) continue;
+    const name = origin.hostname ?? origin.key;
+    const at = origin.lastProbeAt ?? s.at;
+    found.add('origin_slow', 'high', [{ source: 'probe', at, text: `${name}: answered in ${String(Math.round(took))} ms (threshold ${String(limits.originLatencyMs)} ms)` }], at);
+  }
+  for (const c of input.edgeRtt ?? []) {
+    if (c.smoothedRttMs === undefined || c.smoothedRttMs <= limits.edgeRttMs) continue;
+    found.add('edge_slow', 'high', [{ source: 'metric', at: s.at, text: `cloudflared_quic_client_smoothed_rtt{conn_index="${String(c.connIndex)}"} ${String(c.smoothedRttMs)} ms (threshold ${String(limits.edgeRttMs)} ms)` }], s.at);
+  }
+}
+
 /** QUIC answered the live UDP check while the connector stays on its fallback: the fallback outlived its cause. */
 function fromReach(found: Findings, s: HealthSnapshot, reach: ReachView | undefined): void {
   const fallback = s.reasons.find((r) => r.code === 'protocol_fallback');
@@ -174,6 +204,7 @@ export function diagnose(input: DiagnoseInput): readonly Diagnosis[] {
     fromOrigins(found, s);
     fromEdge(found, s);
     fromReach(found, s, input.reach);
+    fromLatency(found, s, input);
   }
   let list = found.list(input.runbookBaseUrl);
   // UDP works now: the blocked-UDP lines are history, the fallback that outlived them is the cause.

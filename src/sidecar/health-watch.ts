@@ -7,7 +7,7 @@ import type { LogEvent } from '../cloudflared/log/index.js';
 import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
 import { type Collector, CollectorRunner, connectorCollector, type EdgeCollector, edgeReachCollector, type EdgeReachCollector, originsCollector, type OriginsCollector, readConfig } from '../collectors/index.js';
 import type { Settings } from '../config/index.js';
-import { CAUSES, type CauseId, diagnose, type Diagnosis, LineEvidence } from '../diagnosis/index.js';
+import { CAUSES, type CauseId, diagnose, type Diagnosis, type LatencyThresholds, LineEvidence } from '../diagnosis/index.js';
 import { HealthModel, healthOptions, type HealthSnapshot, type Observation } from '../state/index.js';
 import type { Logger } from '../telemetry/logs/index.js';
 import { pointSpan } from '../telemetry/tracing/index.js';
@@ -37,6 +37,7 @@ export class HealthWatch {
   /** The causes last logged as found, so each is logged once when found and once when gone. */
   #announced: ReadonlySet<CauseId> = new Set();
   readonly #runbookBaseUrl: string;
+  readonly #thresholds: LatencyThresholds;
 
   /** The Cloudflare SDK (tens of MB) loads only when the edge view is configured. */
   static async create(o: HealthWatchOptions): Promise<HealthWatch> {
@@ -62,6 +63,7 @@ export class HealthWatch {
     this.#log = o.logger;
     this.#now = o.now ?? Date.now;
     this.#runbookBaseUrl = settings.alerts.runbookBaseUrl;
+    this.#thresholds = { originLatencyMs: settings.diagnosis.originLatency, edgeRttMs: settings.diagnosis.edgeRtt };
     this.model = model;
     this.origins = originsCollector(settings.origins);
     const e = settings.edge;
@@ -121,6 +123,8 @@ export class HealthWatch {
       snapshot: this.model.snapshot,
       lines: this.#lines.proofs(this.#now()),
       runbookBaseUrl: this.#runbookBaseUrl,
+      thresholds: this.#thresholds,
+      edgeRtt: this.#metrics?.quic?.connections ?? [],
       ...(report === undefined ? {} : { reach: report }),
     });
   }

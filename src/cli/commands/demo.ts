@@ -56,9 +56,9 @@ function visit(edge: string, host: string): Promise<string> {
   });
 }
 
-async function until(test: () => boolean, timeoutMs: number): Promise<void> {
+async function until(test: () => boolean, timeoutMs: number, stop: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!test() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  while (!test() && !stop.aborted && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 function where(world: EmulatedWorld, address: string, records: string): string {
@@ -72,8 +72,9 @@ function where(world: EmulatedWorld, address: string, records: string): string {
   return out;
 }
 
-async function checks(world: EmulatedWorld, snapshot: () => HealthSnapshot): Promise<string> {
-  await until(() => snapshot().state === 'healthy' && snapshot().origins.every((o) => o.state !== 'unknown') && snapshot().edge.status !== 'unknown', 60_000);
+async function checks(world: EmulatedWorld, snapshot: () => HealthSnapshot, stop: AbortSignal): Promise<string> {
+  await until(() => snapshot().state === 'healthy' && snapshot().origins.every((o) => o.state !== 'unknown') && snapshot().edge.status !== 'unknown', 60_000, stop);
+  if (stop.aborted) return '';
   const s = snapshot();
   let out = `\nchecks\n  connector: ${s.state}, ${String(s.registeredConnections)} of ${String(s.expectedConnections)} connections registered${s.reasons.length > 0 ? ` (${s.reasons.map((r) => r.message).join('; ')})` : ''}\n`;
   for (const o of s.origins) out += `  origin ${o.hostname ?? o.key}: ${o.state}${o.reason === undefined ? '' : ` (${o.reason})`}\n`;
@@ -91,18 +92,42 @@ async function checks(world: EmulatedWorld, snapshot: () => HealthSnapshot): Pro
   return out;
 }
 
-function waitForStop(forMs: number | undefined): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (why: string): void => {
-      clearTimeout(timer);
+/** The demo's own options, once parsed. */
+interface DemoValues {
+  readonly listen?: string;
+  readonly for?: string;
+  readonly settings?: string;
+  readonly set?: readonly string[];
+}
+
+/**
+ * Aborted by the first SIGINT or SIGTERM, with the signal's name as the reason. Installed before anything starts,
+ * so a Ctrl-C during start-up or the checks stops the demo and its emulated cloudflared too.
+ */
+function stopOnSignal(): { readonly signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => { controller.abort(name); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** Why the demo stops: the signal, or `--for` elapsed. */
+function stopReason(stop: AbortSignal, forMs: number | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (why: string): void => {
+      clearTimeout(timer);
       resolve(why);
     };
-    const onSignal = (signal: NodeJS.Signals): void => { stop(signal); };
-    const timer = forMs === undefined ? undefined : setTimeout(() => { stop('--for elapsed'); }, forMs);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const timer = forMs === undefined ? undefined : setTimeout(() => { done('--for elapsed'); }, forMs);
+    if (stop.aborted) done(String(stop.reason));
+    else stop.addEventListener('abort', () => { done(String(stop.reason)); }, { once: true });
   });
 }
 
@@ -125,6 +150,15 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   const timing = await parseTiming(v, 'demo', io);
   if (typeof timing === 'number') return timing;
   const { forMs, timeScale: scale } = timing;
+  const stop = stopOnSignal();
+  try {
+    return await demo(v, forMs, scale, stop.signal, io);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function demo(v: DemoValues, forMs: number | undefined, scale: number | undefined, stop: AbortSignal, io: Io): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tunnelwatch-demo-run-'));
   const sets = [...DEMO_SETTINGS, `logs.spoolDir=${join(dir, 'spool')}`, ...(v.listen === undefined ? [] : [`server.listen=${v.listen}`]), ...(v.set ?? [])];
   const loaded = loadSettingsFor(io, v.settings, sets);
@@ -153,9 +187,9 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
   await write(io.stdout, where(world, sidecar.address, recordsFile));
   let code: number;
   try {
-    await write(io.stdout, await checks(world, () => sidecar.health.snapshot));
-    await write(io.stdout, forMs === undefined ? '\nRunning; press Ctrl-C to stop.\n' : `\nRunning for ${v.for ?? ''}.\n`);
-    code = await sidecar.stop(await waitForStop(forMs));
+    await write(io.stdout, await checks(world, () => sidecar.health.snapshot, stop));
+    if (!stop.aborted) await write(io.stdout, forMs === undefined ? '\nRunning; press Ctrl-C to stop.\n' : `\nRunning for ${v.for ?? ''}.\n`);
+    code = await sidecar.stop(await stopReason(stop, forMs));
   } finally {
     await sidecar.stop('demo ending');
     await world.stack.stop();
