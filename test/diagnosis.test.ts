@@ -163,6 +163,14 @@ describe('diagnose', () => {
     expect(diagnose({ snapshot: s, lines: new Map(), runbookBaseUrl: BASE, thresholds: { originLatencyMs: 3000, edgeRttMs: 1000 }, edgeRtt: [{ connIndex: 2, smoothedRttMs: 730 }] })).toEqual([]);
   });
 
+  it('names a replica running another tunnel than edge.tunnelId', () => {
+    const starting = parseLogLine('2026-12-06T19:23:10Z INF Starting tunnel tunnelID=6ff42ae2-765d-4adf-8112-31c55c1551ef');
+    const s = last([proc(T0, 'running'), { kind: 'log', at: T0 + 1, event: starting }]);
+    const other = diagnose({ snapshot: s, lines: new Map(), runbookBaseUrl: BASE, expectedTunnelId: '3a5c7e9b-1d2f-4a6b-8c0d-2e4f6a8b0c1d' });
+    expect(other.map((d) => [d.cause, d.evidence[0]?.text])).toEqual([['other_tunnel', 'cloudflared runs tunnel 6ff42ae2-765d-4adf-8112-31c55c1551ef; edge.tunnelId is 3a5c7e9b-1d2f-4a6b-8c0d-2e4f6a8b0c1d']]);
+    expect(diagnose({ snapshot: s, lines: new Map(), runbookBaseUrl: BASE, expectedTunnelId: '6FF42AE2-765D-4ADF-8112-31C55C1551EF' })).toEqual([]);
+  });
+
   it('keeps the first line and the latest two, and counts the rest', () => {
     const s = last([proc(T0, 'running')]);
     const line = LINES[6]?.[0] ?? '';

@@ -23,7 +23,7 @@ const ALERT_CAUSES: Partial<Record<AlertName, readonly CauseId[]>> = {
   TunnelConnectorUnhealthy: CONNECTOR,
   TunnelConnectorDegraded: CONNECTOR,
   TunnelConnectorCrashLooping: CONNECTOR,
-  TunnelHALost: ['single_replica', ...CONNECTOR],
+  TunnelHALost: ['single_replica', 'other_tunnel', ...CONNECTOR],
   TunnelOriginUnreachable: ['origin_refused', 'origin_timeout', 'origin_unknown_host', 'origin_tls_untrusted', 'origin_5xx'],
   TunnelProtocolFallback: ['quic_fallback_persists', 'udp_7844_blocked'],
   TunnelReconnectStorm: ['edge_closing_connections'],

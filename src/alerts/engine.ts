@@ -32,6 +32,9 @@ export interface FiringAlert {
   readonly summary: string;
   readonly description: string;
   readonly runbookUrl: string;
+  /** The diagnosed causes behind it and the fix, when tunnelwatch found any (the annotations of the same names). */
+  readonly cause?: string;
+  readonly remediation?: string;
   /** When the condition started to hold. */
   readonly activeAt: number;
   readonly firingSince: number;
@@ -115,6 +118,8 @@ export class AlertEngine {
         summary: i.annotations.summary,
         description: i.annotations.description,
         runbookUrl: i.annotations.runbook_url,
+        ...(i.annotations.cause === undefined ? {} : { cause: i.annotations.cause }),
+        ...(i.annotations.remediation === undefined ? {} : { remediation: i.annotations.remediation }),
         activeAt: i.activeAt,
         firingSince: i.firedAt ?? i.activeAt,
         ...(i.keepFiringSince === undefined ? {} : { keepFiringSince: i.keepFiringSince }),

@@ -168,6 +168,12 @@ export const CAUSES = {
     evidence: 'the Cloudflare API lists this connector as the only one of the tunnel.',
     remediation: 'The edge lists no other connector: this replica is a single point of failure; start the other replicas or find why they are not connected.',
   },
+  other_tunnel: {
+    domain: 'ha',
+    title: 'This replica runs another tunnel than the one watched',
+    evidence: "the tunnel id in cloudflared's `Starting tunnel` line differs from edge.tunnelId.",
+    remediation: "The token belongs to another tunnel: this replica adds no capacity to the watched one. Give it the watched tunnel's token, or correct edge.tunnelId.",
+  },
   version_skew: {
     domain: 'ha',
     title: 'Connectors of the tunnel run different cloudflared versions',

@@ -52,6 +52,8 @@ export interface DiagnoseInput {
   readonly lines: ReadonlyMap<CauseId, LineProof>;
   readonly reach?: ReachView;
   readonly edgeRtt?: readonly EdgeRtt[];
+  /** The tunnel this replica is meant to serve (settings.edge.tunnelId). */
+  readonly expectedTunnelId?: string;
   readonly thresholds?: LatencyThresholds;
   /** Where the causes page is served; each diagnosis links `<base>/causes.md#<cause>`. */
   readonly runbookBaseUrl: string;
@@ -152,6 +154,11 @@ function fromOrigins(found: Findings, s: HealthSnapshot): void {
   }
 }
 
+function fromTunnel(found: Findings, s: HealthSnapshot, expected: string | undefined): void {
+  if (expected === undefined || s.tunnelId === undefined || s.tunnelId.toLowerCase() === expected.toLowerCase()) return;
+  found.add('other_tunnel', 'high', [{ source: 'log', text: `cloudflared runs tunnel ${s.tunnelId}; edge.tunnelId is ${expected}` }], s.at);
+}
+
 function fromEdge(found: Findings, s: HealthSnapshot): void {
   const { edge } = s;
   if (!edge.configured || edge.status === 'unknown' || edge.checkedAt === undefined) return;
@@ -205,6 +212,7 @@ export function diagnose(input: DiagnoseInput): readonly Diagnosis[] {
     fromEdge(found, s);
     fromReach(found, s, input.reach);
     fromLatency(found, s, input);
+    fromTunnel(found, s, input.expectedTunnelId);
   }
   let list = found.list(input.runbookBaseUrl);
   // UDP works now: the blocked-UDP lines are history, the fallback that outlived them is the cause.

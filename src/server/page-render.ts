@@ -155,7 +155,8 @@ function firingAlerts(alerts: readonly FiringAlert[], now: number): string {
   const rows = sorted
     .map((a) => {
       const held = a.keepFiringSince === undefined ? '' : ` <span class="dim">(condition cleared ${ago(a.keepFiringSince, now)}; keep_firing_for)</span>`;
-      return `<tr><td>${badge(a.severity, a.severity)}</td><td><a href="${escapeHtml(a.runbookUrl)}">${escapeHtml(a.alertname)}</a></td><td>${escapeHtml(a.summary)}${held}</td><td>${ago(a.firingSince, now)}</td></tr>`;
+      const cause = a.cause === undefined ? '' : `<br><span class="reason">cause: ${escapeHtml(a.cause)}</span>`;
+      return `<tr><td>${badge(a.severity, a.severity)}</td><td><a href="${escapeHtml(a.runbookUrl)}">${escapeHtml(a.alertname)}</a></td><td>${escapeHtml(a.summary)}${held}${cause}</td><td>${ago(a.firingSince, now)}</td></tr>`;
     })
     .join('');
   return `<section><h2>Firing alerts</h2><table><thead><tr><th>severity</th><th>alert</th><th>summary</th><th>firing since</th></tr></thead><tbody>${rows}</tbody></table></section>`;

@@ -38,6 +38,7 @@ export class HealthWatch {
   #announced: ReadonlySet<CauseId> = new Set();
   readonly #runbookBaseUrl: string;
   readonly #thresholds: LatencyThresholds;
+  readonly #expectedTunnelId: string | undefined;
 
   /** The Cloudflare SDK (tens of MB) loads only when the edge view is configured. */
   static async create(o: HealthWatchOptions): Promise<HealthWatch> {
@@ -64,6 +65,7 @@ export class HealthWatch {
     this.#now = o.now ?? Date.now;
     this.#runbookBaseUrl = settings.alerts.runbookBaseUrl;
     this.#thresholds = { originLatencyMs: settings.diagnosis.originLatency, edgeRttMs: settings.diagnosis.edgeRtt };
+    this.#expectedTunnelId = settings.edge.tunnelId;
     this.model = model;
     this.origins = originsCollector(settings.origins);
     const e = settings.edge;
@@ -125,6 +127,7 @@ export class HealthWatch {
       runbookBaseUrl: this.#runbookBaseUrl,
       thresholds: this.#thresholds,
       edgeRtt: this.#metrics?.quic?.connections ?? [],
+      ...(this.#expectedTunnelId === undefined ? {} : { expectedTunnelId: this.#expectedTunnelId }),
       ...(report === undefined ? {} : { reach: report }),
     });
   }
