@@ -1,11 +1,13 @@
 // `tunnelwatch doctor` beside the real cloudflared and the loopback edge: all PASS on a healthy setup; the
-// matching FAIL with its fix for a dead origin, a taken metrics port, UDP blocked under protocol quic, a bad
-// token, and a running tunnelwatch whose diagnosis names a cause.
+// matching FAIL with its fix for a dead origin, a self-signed origin, a taken metrics port, UDP blocked under
+// protocol quic, a bad token, and a running tunnelwatch whose diagnosis names a cause.
 import { writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/doctor/index.js';
+import { createSelfSigned } from '../../src/emulator/self-signed-cert.js';
 import { runBin } from '../helpers/cli.js';
 import { serverAddress, statusUntil } from '../helpers/run-observe.js';
 import { trackedProcesses, type TunnelwatchRun } from '../helpers/run-process.js';
@@ -68,6 +70,23 @@ describe('tunnelwatch doctor beside the real cloudflared', () => {
     const dead = check(report, `origin rule1:http://${world.deadAddress}`);
     expect(dead).toMatchObject({ verdict: 'FAIL', cause: 'origin_refused' });
     expect(dead?.fix).toMatch(/Nothing listens/);
+  });
+
+  it('a self-signed HTTPS origin: FAIL origin_tls_untrusted, the fix caPool and originServerName, never noTLSVerify', async () => {
+    const cert = createSelfSigned({ commonName: 'selfsigned.real.example', altNames: ['selfsigned.real.example'] });
+    const server = createHttpsServer({ cert: cert.cert, key: cert.key }, (_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const config = join(world.dir, 'self-signed.yml');
+      writeFileSync(config, `ingress:\n  - hostname: secure.real.example\n    service: https://127.0.0.1:${String((server.address() as AddressInfo).port)}\n  - service: http_status:404\n`);
+      const { code, report } = await doctor({ TUNNELWATCH_CLOUDFLARED_CONFIG: config });
+      expect(code).toBe(1);
+      const origin = report.checks.find((c) => c.name.startsWith('origin rule0:https://'));
+      expect(origin).toMatchObject({ verdict: 'FAIL', cause: 'origin_tls_untrusted' });
+      expect(origin?.fix).toMatch(/caPool.*originServerName.*noTLSVerify only hides the problem/);
+    } finally {
+      server.close();
+    }
   });
 
   it('the metrics port taken by something that is not cloudflared: FAIL metrics_port_in_use', async () => {
