@@ -162,11 +162,11 @@ describe('demo (built executable, real child processes)', () => {
     const child = spawn(process.execPath, [BIN, 'demo', '--listen', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    const closed = new Promise<string>((resolve) => child.once('close', (code, signal) => { resolve(`code ${String(code)}, signal ${String(signal)}`); }));
     // The addresses are printed once everything runs, before the checks wait for the connector to be healthy.
     await poll(() => (/records {9}(\S+)/.test(stdout) ? true : undefined), 'the demo printing where its records go', 30_000);
     child.kill('SIGTERM');
-    expect(await closed).toBe(0);
+    expect(await closed, stdout).toBe('code 0, signal null');
     expect(stdout).not.toContain('Running; press Ctrl-C to stop.');
     expect(stdout).toContain('Stopped (exit code 0)');
     const records = readFileSync(/records {9}(\S+)/.exec(stdout)?.[1] ?? '', 'utf8');

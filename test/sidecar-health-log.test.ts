@@ -32,12 +32,15 @@ describe('HealthWatch: causes announced', () => {
     const loaded = loadSettings({ env: { TUNNELWATCH_LOGS_SPOOL_DIR: '/tmp/unused' } });
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
     const records: LogRecord[] = [];
-    const w = await HealthWatch.create({ settings: loaded.settings, logger: createLogger({ write: (r) => records.push(r) }, { level: 'info', labels: {} }), metricsAddress: () => undefined, now: () => T0 });
+    const redact = (text: string): string => text.replace('Invalid tunnel secret', '<redacted>');
+    const w = await HealthWatch.create({ settings: loaded.settings, logger: createLogger({ write: (r) => records.push(r) }, { level: 'info', labels: {} }), metricsAddress: () => undefined, now: () => T0, redact });
     const causeRecords = () => records.filter((r) => r.event === 'cause_found' || r.event === 'cause_gone').map((r) => [r.event, r.cause]);
     w.event(parseLogLine(REFUSAL), T0);
     w.event(parseLogLine(REFUSAL), T0 + 1);
     expect(causeRecords()).toEqual([['cause_found', 'credentials_rejected']]);
-    expect(records.find((r) => r.event === 'cause_found')?.msg).toMatch(/^cause found: The edge rejects the tunnel credentials \(Register tunnel error from server side: Unauthorized: Invalid tunnel secret\)\. The token/);
+    // Evidence leaves redacted (here a stand-in for the configured secrets).
+    expect(records.find((r) => r.event === 'cause_found')?.msg).toMatch(/^cause found: The edge rejects the tunnel credentials \(Register tunnel error from server side: Unauthorized: <redacted>\)\. The token/);
+    expect(w.diagnosis[0]?.evidence[0]?.text).toBe('Register tunnel error from server side: Unauthorized: <redacted>');
     w.event(parseLogLine('2026-12-06T10:00:05Z INF Registered tunnel connection connIndex=0 connection=5e1c0f7e-0000-4000-8000-000000000000 event=0 ip=127.0.0.1 location=lax01 protocol=quic'), T0 + 5);
     expect(causeRecords()).toEqual([['cause_found', 'credentials_rejected'], ['cause_gone', 'credentials_rejected']]);
   });

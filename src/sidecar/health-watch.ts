@@ -20,6 +20,8 @@ export interface HealthWatchOptions {
   /** cloudflared's metrics address, learnt from its log (the supervisor knows it); undefined until announced. */
   readonly metricsAddress: () => string | undefined;
   readonly now?: () => number;
+  /** Masks configured secrets in evidence text before it leaves (status, alerts, records). */
+  readonly redact?: (text: string) => string;
 }
 
 export class HealthWatch {
@@ -39,6 +41,7 @@ export class HealthWatch {
   readonly #runbookBaseUrl: string;
   readonly #thresholds: LatencyThresholds;
   readonly #expectedTunnelId: string | undefined;
+  readonly #redact: (text: string) => string;
 
   /** The Cloudflare SDK (tens of MB) loads only when the edge view is configured. */
   static async create(o: HealthWatchOptions): Promise<HealthWatch> {
@@ -66,6 +69,7 @@ export class HealthWatch {
     this.#runbookBaseUrl = settings.alerts.runbookBaseUrl;
     this.#thresholds = { originLatencyMs: settings.diagnosis.originLatency, edgeRttMs: settings.diagnosis.edgeRtt };
     this.#expectedTunnelId = settings.edge.tunnelId;
+    this.#redact = o.redact ?? ((text) => text);
     this.model = model;
     this.origins = originsCollector(settings.origins);
     const e = settings.edge;
@@ -121,7 +125,7 @@ export class HealthWatch {
   /** Why the connector is in its state: the causes proven now, with evidence and fix. */
   get diagnosis(): readonly Diagnosis[] {
     const report = this.edgeReach?.report;
-    return diagnose({
+    const found = diagnose({
       snapshot: this.model.snapshot,
       lines: this.#lines.proofs(this.#now()),
       runbookBaseUrl: this.#runbookBaseUrl,
@@ -130,6 +134,7 @@ export class HealthWatch {
       ...(this.#expectedTunnelId === undefined ? {} : { expectedTunnelId: this.#expectedTunnelId }),
       ...(report === undefined ? {} : { reach: report }),
     });
+    return found.map((d) => ({ ...d, evidence: d.evidence.map((e) => ({ ...e, text: this.#redact(e.text) })) }));
   }
 
   /** A cloudflared log event, as the supervisor read it. */

@@ -7,6 +7,8 @@ import { openLokiSink, openSyslogSink, type SpoolPlace, type SpoolShipperSink } 
 
 export interface Logging {
   readonly pipeline: LogPipeline;
+  /** The one redactor of every configured secret, for whatever else leaves tunnelwatch (/status, alerts). */
+  readonly redactor: Redactor;
   readonly logger: Logger;
   /** The spooled sinks configured (Loki, syslog), for their metrics. */
   readonly sinks: readonly SpoolShipperSink<unknown>[];
@@ -49,8 +51,9 @@ export async function startLogging(settings: Settings, options: LoggingOptions):
   };
   if (loki !== undefined) sinks.push(await openLokiSink(loki, place('loki'), { onProblem, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) }));
   if (syslog !== undefined) sinks.push((await openSyslogSink(syslog, place('syslog'))));
+  const redactor = new Redactor(secretValues(settings));
   const pipeline = new LogPipeline({
-    redactor: new Redactor(secretValues(settings)),
+    redactor,
     sinks,
     ...(options.stdout === undefined ? {} : { stdout: options.stdout }),
     ...(options.onPressure === undefined ? {} : { onPressure: options.onPressure }),
@@ -63,6 +66,7 @@ export async function startLogging(settings: Settings, options: LoggingOptions):
   for (const sink of sinks) sink.start();
   return {
     pipeline,
+    redactor,
     logger,
     sinks,
     stop: async (deadlineMs) => {

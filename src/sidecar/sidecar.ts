@@ -132,7 +132,7 @@ export class Sidecar {
       restartReasons: RESTART_REASONS,
       spoolDrops,
     });
-    const health = await HealthWatch.create({ settings, logger: log, metricsAddress: () => supervisor.metricsAddress });
+    const health = await HealthWatch.create({ settings, logger: log, metricsAddress: () => supervisor.metricsAddress, redact: (text) => logging.redactor.text(text) });
     const supervision = startSupervision({
       settings,
       supervisor,
@@ -149,7 +149,8 @@ export class Sidecar {
       log: (level, fields, msg) => { log[level](fields, msg); },
     });
     const registry = sidecarRegistry(health, metrics, labels, alerting.metrics);
-    const server = buildServer({ snapshot: () => health.snapshot, registry, server: settings.server, alerts: () => alerting.firing(), diagnosis: () => health.diagnosis });
+    // What cloudflared wrote reaches /status too (last errors, evidence lines): redacted as the log records are.
+    const server = buildServer({ snapshot: () => logging.redactor.value(health.snapshot), registry, server: settings.server, alerts: () => alerting.firing(), diagnosis: () => health.diagnosis });
     let address: string;
     try {
       address = await listen(server, settings.server.listen);
