@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseLogLine } from '../src/cloudflared/log/index.js';
-import { diagnose, LineEvidence } from '../src/diagnosis/index.js';
+import { diagnose, type Diagnosis, LineEvidence } from '../src/diagnosis/index.js';
 import { loadSettings } from '../src/config/load.js';
 import { describeChanges } from '../src/sidecar/health-log.js';
 import { HealthWatch } from '../src/sidecar/health-watch.js';
@@ -24,6 +24,9 @@ describe('the state-change record', () => {
     expect(change?.fields).toMatchObject({ event: 'state_change', causes: ['credentials_rejected'] });
     expect(describeChanges(after, after, diagnosis)).toEqual([]);
     expect(asked).toBe(1);
+    // A dead origin does not explain the connector's state: it is not named as the state change's cause.
+    const origin = { ...(diagnosis()[0] as Diagnosis), cause: 'origin_refused' as const, title: 'The origin refuses connections' };
+    expect(describeChanges(before, after, () => [origin])[0]?.message).not.toContain('cause:');
   });
 });
 

@@ -1,29 +1,12 @@
 // Which diagnosed causes explain which alert, so a notification carries the why and the fix, not only the what.
-import type { CauseId, Diagnosis } from '../diagnosis/index.js';
+import { type CauseId, CONNECTOR_CAUSES, type Diagnosis } from '../diagnosis/index.js';
 import type { AlertName } from './catalogue.js';
 
-const CONNECTOR: readonly CauseId[] = [
-  'credentials_rejected',
-  'tunnel_not_found',
-  'token_malformed',
-  'edge_dns_failed',
-  'tcp_7844_blocked',
-  'udp_7844_blocked',
-  'edge_tls_failed',
-  'edge_closing_connections',
-  'metrics_port_in_use',
-  'config_invalid',
-  'connector_crashed',
-  'connector_killed',
-  'connector_hung',
-  'disconnected_too_long',
-];
-
 const ALERT_CAUSES: Partial<Record<AlertName, readonly CauseId[]>> = {
-  TunnelConnectorUnhealthy: CONNECTOR,
-  TunnelConnectorDegraded: CONNECTOR,
-  TunnelConnectorCrashLooping: CONNECTOR,
-  TunnelHALost: ['single_replica', 'other_tunnel', ...CONNECTOR],
+  TunnelConnectorUnhealthy: CONNECTOR_CAUSES,
+  TunnelConnectorDegraded: CONNECTOR_CAUSES,
+  TunnelConnectorCrashLooping: CONNECTOR_CAUSES,
+  TunnelHALost: ['single_replica', 'other_tunnel', ...CONNECTOR_CAUSES],
   TunnelOriginUnreachable: ['origin_refused', 'origin_timeout', 'origin_unknown_host', 'origin_tls_untrusted', 'origin_5xx'],
   TunnelProtocolFallback: ['quic_fallback_persists', 'udp_7844_blocked'],
   TunnelReconnectStorm: ['edge_closing_connections'],

@@ -184,3 +184,21 @@ export const CAUSES = {
 
 export type CauseId = keyof typeof CAUSES;
 export const CAUSE_IDS = Object.keys(CAUSES) as readonly CauseId[];
+
+/** The causes that explain the connector's own state (fewer connections or none), not its origins or its siblings. */
+export const CONNECTOR_CAUSES: readonly CauseId[] = [
+  'credentials_rejected',
+  'tunnel_not_found',
+  'token_malformed',
+  'edge_dns_failed',
+  'tcp_7844_blocked',
+  'udp_7844_blocked',
+  'edge_tls_failed',
+  'edge_closing_connections',
+  'metrics_port_in_use',
+  'config_invalid',
+  'connector_crashed',
+  'connector_killed',
+  'connector_hung',
+  'disconnected_too_long',
+];

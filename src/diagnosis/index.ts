@@ -1,5 +1,5 @@
 // The public face of src/diagnosis/: why the connector is in the state it is, named, proven and with its fix.
-export { CAUSE_IDS, CAUSES, DOMAINS, type CauseDefinition, type CauseId, type Domain } from './causes.js';
+export { CAUSE_IDS, CAUSES, CONNECTOR_CAUSES, DOMAINS, type CauseDefinition, type CauseId, type Domain } from './causes.js';
 export { diagnose, originCause, type Confidence, type DiagnoseInput, type Diagnosis, type EdgeRtt, type Evidence, type EvidenceSource, type LatencyThresholds, type ReachView } from './diagnose.js';
 export { renderCausesDoc } from './causes-doc.js';
 export { causeOfLine } from './line-causes.js';

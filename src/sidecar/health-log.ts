@@ -1,7 +1,7 @@
 // What a new health snapshot changed, as log records for people: the connector's state (with its reasons and
 // the diagnosed causes with the fix), each origin going up or down, and the edge view appearing, changing or
 // becoming unknown. Pure.
-import type { Diagnosis } from '../diagnosis/index.js';
+import { CONNECTOR_CAUSES, type Diagnosis } from '../diagnosis/index.js';
 import type { HealthSnapshot } from '../state/index.js';
 
 export interface Change {
@@ -17,7 +17,8 @@ export function describeChanges(before: HealthSnapshot, after: HealthSnapshot, d
   const out: Change[] = [];
   if (before.state !== after.state) {
     const what = after.reasons.map((r) => r.message).join('; ');
-    const causes = after.state === 'healthy' ? [] : diagnosis();
+    // Only what explains the connector's own state: a dead origin does not make it lose connections.
+    const causes = after.state === 'healthy' ? [] : diagnosis().filter((d) => CONNECTOR_CAUSES.includes(d.cause));
     const [first] = causes;
     const why = first === undefined ? '' : ` — cause: ${causes.map((d) => d.title).join('; ')}. ${first.remediation}`;
     out.push({
