@@ -5,11 +5,11 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { edgeArgs, flagValues } from '../src/cloudflared/config/index.js';
 import { encodeTunnelToken } from '../src/cloudflared/token.js';
 import { loadSettings } from '../src/config/load.js';
 import type { Settings } from '../src/config/index.js';
 import { doctorExitCode, runDoctor, type CheckResult } from '../src/doctor/index.js';
-import { flagValues } from '../src/doctor/edge-checks.js';
 import { checkMetricsAddress, checkProxy, checkToken } from '../src/doctor/local-checks.js';
 import { runCli } from './helpers/cli.js';
 
@@ -58,6 +58,21 @@ describe('doctor checks', () => {
     expect(checkToken(settings({}))).toMatchObject({ verdict: 'FAIL', summary: 'nothing names a tunnel: no token and no cloudflared config' });
   });
 
+  it('without a token, fails on a credentials file cloudflared cannot use, and passes a good one', async () => {
+    const cert = join(dir, 'cert.pem');
+    writeFileSync(cert, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const good = join(dir, `${TUNNEL}.json`);
+    writeFileSync(good, JSON.stringify({ AccountTag: 'a1', TunnelSecret: 'c2VjcmV0', TunnelID: TUNNEL }));
+    const run = async (credentials: string): Promise<CheckResult | undefined> => {
+      const config = join(dir, 'creds.yml');
+      writeFileSync(config, `tunnel: ${TUNNEL}\ncredentials-file: ${credentials}\ningress:\n  - service: http_status:404\n`);
+      const results = await runDoctor(settings({ TUNNELWATCH_CLOUDFLARED_CONFIG: config, TUNNELWATCH_CLOUDFLARED_METRICS: '127.0.0.1:0', TUNNELWATCH_CLOUDFLARED_EXTRA_ARGS: `--edge,127.0.0.1:${String(dead)}`, TUNNELWATCH_EDGE_BASE_URL: `http://127.0.0.1:${String(dead)}/` }), { env: {}, timeoutMs: 300 });
+      return results.find((r) => r.name === 'credentials');
+    };
+    expect(await run(cert)).toMatchObject({ verdict: 'FAIL', summary: expect.stringMatching(/should be \.json but you gave a \.pem/) as string });
+    expect(await run(good)).toMatchObject({ verdict: 'PASS', summary: `${good} reads as tunnel credentials for tunnel ${TUNNEL}` });
+  });
+
   it('warns that proxy variables do not carry the edge connections', () => {
     expect(checkProxy({}).verdict).toBe('PASS');
     expect(checkProxy({ HTTPS_PROXY: 'http://proxy:3128' })).toMatchObject({ verdict: 'WARN', evidence: ['HTTPS_PROXY is set'] });
@@ -73,6 +88,8 @@ describe('doctor checks', () => {
   it('reads --edge, --region and --edge-ip-version as cloudflared does', () => {
     expect(flagValues(['--edge', '127.0.0.1:7844', '--edge=127.0.0.2:7844', '--region', 'us'], 'edge')).toEqual(['127.0.0.1:7844', '127.0.0.2:7844']);
     expect(flagValues(['--region=us'], 'region')).toEqual(['us']);
+    expect(edgeArgs(['--region', 'eu', '--edge-ip-version', '6', '--edge', '[::1]:7844'])).toEqual({ edges: ['[::1]:7844'], region: 'eu', ipVersion: '6' });
+    expect(edgeArgs([])).toEqual({ edges: [], region: '' });
   });
 
   it('probes every origin of the config, names a dead one, and checks the --edge addresses instead of DNS', async () => {

@@ -6,7 +6,7 @@ import { type CheckResult, VERDICTS } from './check.js';
 import { checkClock } from './clock-check.js';
 import { checkConnector, checkTunnelwatch, noConnector } from './connector-checks.js';
 import { checkEdge } from './edge-checks.js';
-import { checkConfig, checkMetricsAddress, checkProxy, checkToken } from './local-checks.js';
+import { checkConfig, checkCredentials, checkMetricsAddress, checkProxy, checkToken } from './local-checks.js';
 import { checkOrigins } from './origin-checks.js';
 
 export interface DoctorOptions {
@@ -19,7 +19,8 @@ export interface DoctorOptions {
 
 export async function runDoctor(settings: Settings, options: DoctorOptions): Promise<CheckResult[]> {
   const timeoutMs = options.timeoutMs ?? 5000;
-  const { result: config, config: cloudflaredConfig } = checkConfig(settings);
+  const { result: config, config: cloudflaredConfig, diagnostics = [] } = checkConfig(settings);
+  const credentials = checkCredentials(settings, cloudflaredConfig, diagnostics);
   const address = connectAddress(settings.cloudflared.metrics);
   const connector = await checkConnector(address, settings, timeoutMs);
   const [edge, origins, metrics, clock] = await Promise.all([
@@ -29,7 +30,7 @@ export async function runDoctor(settings: Settings, options: DoctorOptions): Pro
     checkClock(settings.edge.baseUrl, timeoutMs),
   ]);
   const tunnelwatch = options.tunnelwatchUrl === undefined ? [] : await checkTunnelwatch(options.tunnelwatchUrl, settings.server.authToken?.reveal(), timeoutMs);
-  return [config, checkToken(settings), checkProxy(options.env), metrics, clock, ...edge, ...origins, ...(connector ?? [noConnector(address)]), ...tunnelwatch];
+  return [config, checkToken(settings), ...(credentials === undefined ? [] : [credentials]), checkProxy(options.env), metrics, clock, ...edge, ...origins, ...(connector ?? [noConnector(address)]), ...tunnelwatch];
 }
 
 /** 1 when any check failed, else 0 (warnings do not fail). */

@@ -1,23 +1,10 @@
 // Can this host reach the edge the way cloudflared would: DNS (SRV and the region names), TCP 7844 (HTTP/2),
 // UDP 7844 (QUIC) and TCP 443 (API, updates). With --edge in cloudflared.extraArgs, those addresses instead.
+import { edgeArgs } from '../cloudflared/config/index.js';
 import type { Settings } from '../config/index.js';
 import { CAUSES } from '../diagnosis/index.js';
 import { checkEdgeReach, type EdgeReachReport } from '../probers/index.js';
 import { type CheckResult, pass, problem, skip } from './check.js';
-
-/** The values of `--name V` / `--name=V` in cloudflared's extra arguments. */
-export function flagValues(args: readonly string[], name: string): string[] {
-  const out: string[] = [];
-  args.forEach((arg, i) => {
-    if (arg === `--${name}` || arg === `-${name}`) {
-      const next = args[i + 1];
-      if (next !== undefined) out.push(next);
-    } else if (arg.startsWith(`--${name}=`)) {
-      out.push(arg.slice(name.length + 3));
-    }
-  });
-  return out;
-}
 
 type Check = EdgeReachReport['checks'][number];
 
@@ -36,16 +23,9 @@ function verdictOf(name: string, checks: readonly Check[], onFail: (bad: readonl
 }
 
 export async function checkEdge(settings: Settings, timeoutMs: number): Promise<CheckResult[]> {
-  const args = settings.cloudflared.extraArgs;
-  const edges = flagValues(args, 'edge');
-  const region = flagValues(args, 'region').at(-1) ?? '';
-  const ipVersion = flagValues(args, 'edge-ip-version').at(-1);
-  const report = await checkEdgeReach({
-    timeoutMs,
-    region,
-    ...(edges.length > 0 ? { edges } : {}),
-    ...(ipVersion === '4' || ipVersion === '6' || ipVersion === 'auto' ? { ipVersion } : {}),
-  });
+  const where = edgeArgs(settings.cloudflared.extraArgs);
+  const { edges } = where;
+  const report = await checkEdgeReach({ timeoutMs, ...where });
   const of = (kind: string, port?: number): Check[] => report.checks.filter((c) => c.check === kind && (port === undefined || c.port === port));
   const edgePort = edges.length > 0 ? undefined : 7844;
   const quicOnly = settings.cloudflared.protocol === 'quic';

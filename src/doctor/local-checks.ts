@@ -10,8 +10,8 @@ import { type CheckResult, pass, problem, skip } from './check.js';
 
 const line = (d: Diagnostic): string => `${d.severity} ${d.code}${d.path === '' ? '' : ` at ${d.path}`}: ${d.message}`;
 
-/** The config check, and the config itself for the origin checks when it could be read. */
-export function checkConfig(settings: Settings): { result: CheckResult; config?: CloudflaredConfig } {
+/** The config check, the config itself for the origin checks, and the lint's findings for the credentials check. */
+export function checkConfig(settings: Settings): { result: CheckResult; config?: CloudflaredConfig; diagnostics?: readonly Diagnostic[] } {
   const file = settings.cloudflared.config;
   if (file === undefined) return { result: skip('config', 'no cloudflared.config: the ingress rules come from the dashboard (remote config) or the flags') };
   const text = readTextOrUndefined(file);
@@ -21,7 +21,7 @@ export function checkConfig(settings: Settings): { result: CheckResult; config?:
   const { config, diagnostics } = checkCloudflaredConfig(text, file, { readFile: readTextOrUndefined });
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const warnings = diagnostics.filter((d) => d.severity === 'warning');
-  const found = config === undefined ? {} : { config };
+  const found = { diagnostics, ...(config === undefined ? {} : { config }) };
   if (errors.length > 0) {
     return { ...found, result: problem('FAIL', 'config', `${file}: ${String(errors.length)} error(s) cloudflared stops on`, errors[0]?.fix ?? CAUSES.config_invalid.remediation, { evidence: errors.map(line), cause: 'config_invalid' }) };
   }
@@ -29,6 +29,21 @@ export function checkConfig(settings: Settings): { result: CheckResult; config?:
     return { ...found, result: problem('WARN', 'config', `${file}: valid, ${String(warnings.length)} warning(s)`, warnings[0]?.fix ?? 'See `tunnelwatch validate`.', { evidence: warnings.map(line) }) };
   }
   return { ...found, result: pass('config', `${file}: valid, ${String(config?.rules.length ?? 0)} ingress rule(s)`) };
+}
+
+/**
+ * Without a token, cloudflared runs on the config's credentials-file: the lint's warnings about it (missing, not
+ * JSON, cert.pem instead, another tunnel's) are failures then. Undefined when a token is set.
+ */
+export function checkCredentials(settings: Settings, config: CloudflaredConfig | undefined, diagnostics: readonly Diagnostic[]): CheckResult | undefined {
+  const c = settings.cloudflared;
+  if (c.token !== undefined || c.tokenFile !== undefined || config === undefined) return undefined;
+  const file = config.flags.get('credentials-file');
+  if (typeof file !== 'string' || file === '') return skip('credentials', `no credentials-file in ${config.origin}: cloudflared looks for <tunnel-id>.json in ~/.cloudflared and /etc/cloudflared`);
+  const bad = diagnostics.filter((d) => d.code.startsWith('TW_WARN_CONFIG_CREDENTIALS'));
+  const [first] = bad;
+  if (first === undefined) return pass('credentials', `${file} reads as tunnel credentials${config.tunnel === undefined ? '' : ` for tunnel ${config.tunnel}`}`);
+  return problem('FAIL', 'credentials', first.message, first.fix, { evidence: bad.map(line) });
 }
 
 /** The token's shape and which tunnel it names; never shows the token. */

@@ -2,7 +2,7 @@
 // they feed, and what a state change means for people — a log record and a span per transition. Log events
 // from the supervisor enter here too, so a lost connection changes the state at once, between polls.
 import { readFileSync } from 'node:fs';
-import type { ConfigShape } from '../cloudflared/config/index.js';
+import { type ConfigShape, edgeArgs } from '../cloudflared/config/index.js';
 import type { LogEvent } from '../cloudflared/log/index.js';
 import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
 import { type Collector, CollectorRunner, connectorCollector, type EdgeCollector, edgeReachCollector, type EdgeReachCollector, originsCollector, type OriginsCollector, readConfig } from '../collectors/index.js';
@@ -82,7 +82,8 @@ export class HealthWatch {
       },
     });
     const reach = settings.edge.reachabilityInterval;
-    this.edgeReach = reach > 0 ? edgeReachCollector(reach) : undefined;
+    // Checked where cloudflared looks: its --edge addresses, or its --region's SRV name.
+    this.edgeReach = reach > 0 ? edgeReachCollector(reach, edgeArgs(settings.cloudflared.extraArgs)) : undefined;
     const collectors: Collector[] = [connector, this.origins, ...(this.edge === undefined ? [] : [this.edge]), ...(this.edgeReach === undefined ? [] : [this.edgeReach])];
     this.runner = new CollectorRunner(collectors, (obs) => { this.observe(obs); }, { now: this.#now });
     if (e.apiToken === undefined) this.#log.info('edge view off: set edge.apiToken (a read-only Cloudflare API token), edge.accountId and edge.tunnelId to compare with what Cloudflare sees');

@@ -1,9 +1,10 @@
 // UDP 7844 blocked: the real cloudflared (protocol auto, as with a token and no --protocol) cannot complete a QUIC
 // handshake, falls back to HTTP/2 after its retries, and tunnelwatch reports the fallback while the connector is
 // otherwise healthy. cloudflared's hidden --max-edge-addr-retries (default 8, with backoff up to 64 s: about four
-// minutes) is set to 0 so that the first failed handshake leads to the fallback.
+// minutes) is set to 0 so that the first failed handshake leads to the fallback. Once UDP is open again the
+// connector stays on HTTP/2 (cloudflared issue #1534), and tunnelwatch says the fallback outlived its cause.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, diagnosisOf, statusUntil } from '../helpers/run-observe.js';
+import { causes, codes, diagnosisOf, statusUntil } from '../helpers/run-observe.js';
 import { trackedProcesses } from '../helpers/run-process.js';
 import { startRealWorld, type RealWorld } from './helpers/world.js';
 
@@ -18,7 +19,8 @@ describe('the real cloudflared with UDP to the edge blocked', () => {
   afterAll(async () => { await world.stop(); });
 
   it('falls back to HTTP/2; tunnelwatch shows the fallback, the edge holds HTTP/2 connections', async () => {
-    const run = p.run(world.env({}, ['--max-edge-addr-retries=0']), [], world.cloudflared);
+    // The live reachability check looks where cloudflared looks: the --edge addresses, every second.
+    const run = p.run(world.env({ TUNNELWATCH_EDGE_REACHABILITY_INTERVAL: '1s' }, ['--max-edge-addr-retries=0']), [], world.cloudflared);
     const fellBack = await run.until(() => run.records.find((r) => r.source === 'cloudflared' && r.event === 'fallback'), 'the fallback line', 60_000);
     expect(fellBack.msg).toMatch(/http2/);
     const s = await statusUntil(run, (x) => (x.registeredConnections >= 1 && codes(x).includes('protocol_fallback') ? x : undefined), 'protocol_fallback with a registered connection', 60_000);
@@ -28,5 +30,12 @@ describe('the real cloudflared with UDP to the edge blocked', () => {
     expect(blocked?.evidence.filter((e) => e.source === 'log').map((e) => e.text).join('\n')).toMatch(/Switching to fallback protocol http2|egress UDP to port 7844|failed to dial to edge with quic/);
     const held = await world.edge.connections();
     expect(held.filter((c) => c.registered).every((c) => c.protocol === 'http2')).toBe(true);
+
+    // UDP works again, but cloudflared stays on HTTP/2 (cloudflared issue #1534): the fallback outlived its cause.
+    await world.edge.fault({ action: 'unblock-udp' });
+    const after = await statusUntil(run, (x) => (causes(x).includes('quic_fallback_persists') ? x : undefined), 'quic_fallback_persists once UDP answers', 30_000);
+    expect(causes(after)).not.toContain('udp_7844_blocked');
+    expect(diagnosisOf(after, 'quic_fallback_persists')?.evidence.at(-1)?.text).toMatch(/^UDP 127\.0\.0\.\d+:\d+ answers QUIC now$/);
+    expect((await world.edge.connections()).filter((c) => c.registered).every((c) => c.protocol === 'http2')).toBe(true);
   });
 });

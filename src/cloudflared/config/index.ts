@@ -8,6 +8,7 @@ export { findMatchingRule, matchIngress } from './ingress-match.js';
 export { validateCloudflaredConfig } from './ingress-validate.js';
 export { lintConfigFile } from './lint.js';
 export { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from './origin-request.js';
+export { edgeArgs, flagValues, type EdgeArgs } from './edge-args.js';
 export { formatOriginService, parseOriginService, type OriginService } from './origin-service.js';
 export { secretFlags } from './secret-flags.js';
 export { duplicateKey, nestingTooDeep } from './yaml-bounds.js';
