@@ -11,7 +11,7 @@ import { loadSettings } from '../src/config/load.js';
 import type { Settings } from '../src/config/index.js';
 import { doctorExitCode, runDoctor, type CheckResult } from '../src/doctor/index.js';
 import { checkMetricsAddress, checkProxy, checkToken } from '../src/doctor/local-checks.js';
-import { runCli } from './helpers/cli.js';
+import { runBin, runCli } from './helpers/cli.js';
 
 const TUNNEL = '3a5c7e9b-1d2f-4a6b-8c0d-2e4f6a8b0c1d';
 const TOKEN = encodeTunnelToken({ accountTag: '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e', tunnelId: TUNNEL, secret: Buffer.alloc(32, 7) });
@@ -39,7 +39,8 @@ describe('doctor checks', () => {
     const closed = createServer();
     dead = await listen(closed);
     await new Promise((resolve) => closed.close(resolve));
-    taken = createServer();
+    // Takes connections and drops them, as a port held by something that is not cloudflared may.
+    taken = createServer((socket) => { socket.destroy(); });
     await listen(taken);
     dir = mkdtempSync(join(tmpdir(), 'tw-doctor-'));
   });
@@ -123,6 +124,14 @@ describe('doctor checks', () => {
     expect(report.ok).toBe(false);
     expect(report.checks.find((c) => c.name === 'edge tcp 7844')).toMatchObject({ verdict: 'FAIL', cause: 'tcp_7844_blocked' });
     expect((await runCli(['doctor', '--set', 'cloudflared.haConnections=99'])).code).toBe(2);
+  });
+
+  it('as the built executable, waits for checks whose only timer is an AbortSignal deadline (it used to exit 13 with no output)', { timeout: 30_000 }, async () => {
+    const port = (taken.address() as AddressInfo).port;
+    const run = await runBin(['doctor', '--json'], { env: { TUNNELWATCH_LOGS_SPOOL_DIR: '/tmp/unused', TUNNELWATCH_CLOUDFLARED_METRICS: `127.0.0.1:${String(port)}`, TUNNELWATCH_EDGE_BASE_URL: `http://127.0.0.1:${String(dead)}/`, TUNNELWATCH_CLOUDFLARED_EXTRA_ARGS: `--edge,127.0.0.1:${String(dead)}` } });
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as { checks: CheckResult[] };
+    expect(report.checks.find((c) => c.name === 'metrics address')).toMatchObject({ verdict: 'FAIL', cause: 'metrics_port_in_use' });
     expect((await runCli(['doctor', 'extra'])).code).toBe(2);
   });
 });

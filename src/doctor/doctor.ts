@@ -18,6 +18,17 @@ export interface DoctorOptions {
 }
 
 export async function runDoctor(settings: Settings, options: DoctorOptions): Promise<CheckResult[]> {
+  // The checks' deadlines are AbortSignal.timeout()s, whose timers do not keep Node alive: while every check
+  // waits on one (a peer that takes a connection and never answers), Node would exit with the checks unsettled.
+  const alive = setInterval(() => undefined, 60_000);
+  try {
+    return await checks(settings, options);
+  } finally {
+    clearInterval(alive);
+  }
+}
+
+async function checks(settings: Settings, options: DoctorOptions): Promise<CheckResult[]> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const { result: config, config: cloudflaredConfig, diagnostics = [] } = checkConfig(settings);
   const credentials = checkCredentials(settings, cloudflaredConfig, diagnostics);

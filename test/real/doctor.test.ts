@@ -28,7 +28,9 @@ describe('tunnelwatch doctor beside the real cloudflared', () => {
     world = await startRealWorld({ protocol: 'quic' });
     appOnly = join(world.dir, 'app-only.yml');
     writeFileSync(appOnly, `ingress:\n  - hostname: ${HOSTS.app}\n    service: http://${world.app.address}\n  - service: http_status:404\n`);
-    taken = createServer();
+    // Something that is not cloudflared on a port: it takes connections and drops them. A socket left unread would
+    // never see its peer close, and close() would wait for it for ever.
+    taken = createServer((socket) => { socket.destroy(); });
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
