@@ -81,9 +81,9 @@ describe('doctor checks', () => {
 
   it('fails a metrics address held by something that is not cloudflared', async () => {
     const port = (taken.address() as AddressInfo).port;
-    expect(await checkMetricsAddress(`127.0.0.1:${String(port)}`, () => Promise.resolve(false))).toMatchObject({ verdict: 'FAIL', cause: 'metrics_port_in_use' });
-    expect((await checkMetricsAddress(`127.0.0.1:${String(port)}`, () => Promise.resolve(true))).verdict).toBe('PASS');
-    expect((await checkMetricsAddress(`127.0.0.1:${String(dead)}`, () => Promise.resolve(false))).verdict).toBe('PASS');
+    expect(await checkMetricsAddress(`127.0.0.1:${String(port)}`, false)).toMatchObject({ verdict: 'FAIL', cause: 'metrics_port_in_use' });
+    expect((await checkMetricsAddress(`127.0.0.1:${String(port)}`, true)).verdict).toBe('PASS');
+    expect((await checkMetricsAddress(`127.0.0.1:${String(dead)}`, false)).verdict).toBe('PASS');
   });
 
   it('reads --edge, --region and --edge-ip-version as cloudflared does', () => {

@@ -37,7 +37,7 @@ async function checks(settings: Settings, options: DoctorOptions): Promise<Check
   const [edge, origins, metrics, clock] = await Promise.all([
     checkEdge(settings, timeoutMs),
     checkOrigins(settings, cloudflaredConfig),
-    checkMetricsAddress(settings.cloudflared.metrics, () => Promise.resolve(connector !== undefined)),
+    checkMetricsAddress(settings.cloudflared.metrics, connector !== undefined),
     checkClock(settings.edge.baseUrl, timeoutMs),
   ]);
   const tunnelwatch = options.tunnelwatchUrl === undefined ? [] : await checkTunnelwatch(options.tunnelwatchUrl, settings.server.authToken?.reveal(), timeoutMs);

@@ -5,6 +5,7 @@ import { type Diagnostic, readTextOrUndefined } from '../base/index.js';
 import { checkCloudflaredConfig, type CloudflaredConfig } from '../cloudflared/config/index.js';
 import { parseTunnelToken } from '../cloudflared/token.js';
 import type { Settings } from '../config/index.js';
+import { goSplitHostPort } from '../go/index.js';
 import { CAUSES } from '../diagnosis/index.js';
 import { type CheckResult, pass, problem, skip } from './check.js';
 
@@ -88,14 +89,12 @@ function bindError(host: string, port: number): Promise<string | undefined> {
   });
 }
 
-/** The metrics address: free, or already served by cloudflared (`served` says whether /ready answered as cloudflared's). */
-export async function checkMetricsAddress(address: string, served: (address: string) => Promise<boolean>): Promise<CheckResult> {
-  const at = address.lastIndexOf(':');
-  const host = address.slice(0, at).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(at + 1));
-  const error = await bindError(host, port);
+/** The metrics address (a validated host:port): free, or already served by cloudflared (its /ready answered). */
+export async function checkMetricsAddress(address: string, servedByCloudflared: boolean): Promise<CheckResult> {
+  const { host = '', port = '' } = goSplitHostPort(address) ?? {};
+  const error = await bindError(host, Number(port));
   if (error === undefined) return pass('metrics address', `${address} is free for cloudflared's metrics server`);
-  if (await served(address)) return pass('metrics address', `${address} is served by a running cloudflared`);
+  if (servedByCloudflared) return pass('metrics address', `${address} is served by a running cloudflared`);
   return problem('FAIL', 'metrics address', `${address} cannot be bound (${error}) and no cloudflared answers /ready there`, CAUSES.metrics_port_in_use.remediation, {
     evidence: [`bind ${address}: ${error}`],
     cause: 'metrics_port_in_use',

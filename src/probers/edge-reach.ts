@@ -5,6 +5,7 @@
 // injectable so tests run on loopback.
 import { Resolver } from 'node:dns/promises';
 import { connect } from 'node:net';
+import { goSplitHostPort } from '../go/index.js';
 import { inSpan } from '../telemetry/tracing/index.js';
 import { checkUdp, type ReachAnswer, type ReachStatus } from './edge-udp.js';
 import { describeError, seconds } from './errors.js';
@@ -113,12 +114,6 @@ interface Dial {
   readonly port: number;
 }
 
-/** `host:port` or `[v6]:port` as cloudflared's --edge takes it; undefined when it has no port. */
-function splitEdge(edge: string): { host: string; port: number } | undefined {
-  const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(edge);
-  return match?.[1] === undefined ? undefined : { host: match[1], port: Number(match[2]) };
-}
-
 async function discoverHosts(o: Settled, checks: EdgeCheck[]): Promise<string[]> {
   const srv = await timed(o.timeoutMs, `lookup SRV ${o.srvName}`, () => o.resolver.resolveSrv(o.srvName));
   const hosts = [...new Set((srv.value ?? []).map((r) => r.name))];
@@ -157,8 +152,9 @@ async function resolveRegion(o: Settled, host: string): Promise<{ region: EdgeRe
 /** The --edge addresses, each dialled on its own port: cloudflared skips discovery when they are given. */
 function givenDials(edges: readonly string[]): { regions: EdgeRegion[]; dials: Dial[] } {
   const given = edges.flatMap((edge) => {
-    const at = splitEdge(edge);
-    return at === undefined ? [] : [{ edge, ...at }];
+    // cloudflared reads each --edge with Go's net.SplitHostPort.
+    const at = goSplitHostPort(edge);
+    return at === undefined || at.port === '' ? [] : [{ edge, host: at.host, port: Number(at.port) }];
   });
   return {
     regions: given.map((g) => ({ host: g.edge, addresses: [g.host] })),
