@@ -92,7 +92,7 @@ interface Stage { name: string; seconds: number; lines: number; rss: number }
 async function childToSpool(name: string, file: string, lokiUrl: string, shipped?: () => number): Promise<Stage> {
   const dir = mkdtempSync(join(tmpdir(), 'tw-bench-spool-'));
   const rss = new RssPeak();
-  const sink = await openLokiSink({ url: lokiUrl, labels: {} }, { dir, maxBytes: 8 * 1024 ** 3 });
+  const sink = await openLokiSink({ url: lokiUrl, labels: {}, batchMaxRecords: 1000, batchMaxBytes: 1 << 20 }, { dir, maxBytes: 8 * 1024 ** 3 });
   const pipeline = new LogPipeline({ redactor: new Redactor(SECRETS), sinks: [sink] });
   const labels: RecordLabels = { tunnel_id: '6ff42ae2-765d-4adf-8112-31c55c1551ef', replica: 'bench' };
   let read = 0;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LokiShipper, parseRetryAfter } from '../src/telemetry/sinks/loki-shipper.js';
 import { defaultSleep } from '../src/telemetry/sinks/spool-drain.js';
 import type { LokiShipperOptions } from '../src/telemetry/sinks/loki-shipper.js';
-import type { LokiRecord } from '../src/telemetry/sinks/loki-push.js';
+import type { LokiPushBody, LokiRecord } from '../src/telemetry/sinks/loki-push.js';
 import { Spool } from '../src/telemetry/sinks/spool.js';
 import { Secret } from '../src/base/secret.js';
 
@@ -250,6 +250,106 @@ describe('LokiShipper: answers about the sink, not the records', () => {
     expect(shipper.stats.quarantined).toBe(1);
     expect(shipper.stats.quarantineDropped).toBe(2);
     expect((await readFile(join(dir, 'quarantine.jsonl'), 'utf8')).length).toBeLessThanOrEqual(250);
+    await spool.close();
+  });
+});
+
+/** A clock that moves only when the shipper sleeps, so Loki's bucket refills by exactly the waits asked for. */
+function fakeClock(sleeps: number[]): { now: () => number; sleep: (ms: number, signal: AbortSignal) => Promise<void> } {
+  let t = Date.now();
+  return {
+    now: () => t,
+    sleep: (ms, signal) => {
+      sleeps.push(ms);
+      t += ms;
+      return defaultSleep(Math.min(ms, 5), signal);
+    },
+  };
+}
+
+/**
+ * Loki's ingestion limiter: a token bucket of `burst` bytes refilled at `rate` bytes/s, charged with the line bytes
+ * of each push. A push larger than the tokens left is refused whole with Loki's 429 text (and costs nothing).
+ */
+function tokenBucketLoki(burst: number, rate: number, now: () => number): { fetch: typeof fetch; lines: string[]; acceptedBytes: number[]; refused: () => number } {
+  let tokens = burst;
+  let at = now();
+  let refused = 0;
+  const lines: string[] = [];
+  const acceptedBytes: number[] = [];
+  const fetchImpl = ((_url: unknown, init?: RequestInit) => {
+    tokens = Math.min(burst, tokens + ((now() - at) / 1000) * rate);
+    at = now();
+    const body = init?.body;
+    if (typeof body !== 'string') throw new Error('the shipper sends its push body as a JSON string');
+    const values = (JSON.parse(body) as LokiPushBody).streams.flatMap((s) => s.values);
+    const bytes = values.reduce((n, [, line]) => n + Buffer.byteLength(line), 0);
+    if (bytes > tokens) {
+      refused++;
+      const text = `ingestion rate limit exceeded for user fake (limit: ${rate} bytes/sec) while attempting to ingest '${values.length}' lines totaling '${bytes}' bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased`;
+      return Promise.resolve(new Response(text, { status: 429 }));
+    }
+    tokens -= bytes;
+    acceptedBytes.push(bytes);
+    lines.push(...values.map(([, line]) => line));
+    return Promise.resolve(new Response(null, { status: 204 }));
+  }) as typeof fetch;
+  return { fetch: fetchImpl, lines, acceptedBytes, refused: () => refused };
+}
+
+describe("LokiShipper under Loki's ingestion rate limit", () => {
+  const BURST = 600 * 1024;
+  const RATE = 500 * 1024;
+  const big = (i: number, bytes: number): LokiRecord => ({ ...rec('a', i), line: `a-${i} `.padEnd(bytes, 'x') });
+
+  it('a batch larger than the burst is shipped in smaller pushes, each record once and in order', async () => {
+    const sleeps: number[] = [];
+    const clock = fakeClock(sleeps);
+    const loki = tokenBucketLoki(BURST, RATE, clock.now);
+    const problems: (string | undefined)[] = [];
+    const { spool, shipper } = await setup('http://loki.invalid/loki/api/v1/push', { ...clock, fetch: loki.fetch, batchRecords: 1000, batchBytes: 1 << 20, onProblem: (p) => problems.push(p) });
+    const recs = Array.from({ length: 1000 }, (_, i) => big(i, 850));
+    spool.append(recs); // one peeked batch, one first push of 850 KB: over the burst
+    shipper.start();
+    await until(() => shipper.stats.shipped === 1000);
+    expect(shipper.stats.pushMaxBytes).toBeLessThanOrEqual(262144);
+    await shipper.stop(1000);
+    expect(loki.lines).toEqual(recs.map((r) => r.line));
+    expect(Math.max(...loki.acceptedBytes)).toBeLessThanOrEqual(BURST);
+    expect(shipper.stats.rateLimited).toBeGreaterThan(0);
+    expect(shipper.stats.rateLimited).toBe(loki.refused());
+    expect(shipper.stats.quarantined).toBe(0);
+    expect(problems).toEqual([]);
+    expect((await spool.stats()).records).toBe(0);
+    await spool.close();
+  });
+
+  it('a single record larger than the burst stays spooled and is reported with the limits to raise', async () => {
+    const sleeps: number[] = [];
+    const clock = fakeClock(sleeps);
+    const loki = tokenBucketLoki(BURST, RATE, clock.now);
+    const reported: { problem: string | undefined; refusedSoFar: number }[] = [];
+    const { spool, shipper } = await setup('http://loki.invalid/loki/api/v1/push', {
+      ...clock,
+      fetch: loki.fetch,
+      batchBytes: 1 << 20,
+      onProblem: (problem) => reported.push({ problem, refusedSoFar: loki.refused() }),
+    });
+    spool.append([big(0, 700_000)]);
+    shipper.start();
+    await until(() => loki.refused() >= 6);
+    await shipper.stop(100);
+    // Reported once, on the SPLIT_AFTER-th (3rd) refusal: a record that can never fit is not a passing trouble.
+    expect(reported).toHaveLength(1);
+    expect(reported[0]?.refusedSoFar).toBe(3);
+    expect(reported[0]?.problem).toMatch(/single record \(700000 bytes\) for its rate 3 times in a row.*ingestion_rate_mb and ingestion_burst_size_mb/);
+    // Between tries it waited at least what Loki's named rate needs for the push, and never had it accepted.
+    expect(Math.min(...sleeps)).toBeGreaterThanOrEqual((700_000 / RATE) * 1000);
+    expect(loki.acceptedBytes).toEqual([]);
+    expect(shipper.stats.shipped).toBe(0);
+    expect(shipper.stats.quarantined).toBe(0);
+    await expect(readFile(join(dir, 'quarantine.jsonl'), 'utf8')).rejects.toThrow(/ENOENT/);
+    expect((await spool.stats()).records).toBe(1);
     await spool.close();
   });
 });

@@ -155,6 +155,10 @@ const loki = z.strictObject({
   username: nonEmpty().optional(),
   password: secret().optional(),
   labels: labelMap().prefault({}),
+  /** Most records in one push. */
+  batchMaxRecords: integer(1, 100_000).prefault(1000),
+  /** Most bytes of lines in one push; keep it under the tenant's ingestion burst (Loki refuses a larger push with a 429 for ever). Pushes shrink below it on their own while Loki rate-limits. */
+  batchMaxBytes: integer(4096, 64 * 1024 * 1024).prefault(1024 * 1024),
 });
 
 const syslog = z.strictObject({

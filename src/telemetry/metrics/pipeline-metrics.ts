@@ -117,6 +117,15 @@ export class PipelineMetrics {
     counter('log_ship_retries_total', 'Deliveries retried after a 429, a 5xx, a timeout or a network error, by sink.', ['sink'], () =>
       s.sinks.map((k) => ({ labels: { sink: k.name }, value: k.shipperStats.retries })),
     );
+    counter('log_ship_rate_limited_total', 'Pushes the receiver refused for its ingestion rate (a Loki 429 rate limit), by sink; each is also a retry, and shrinks the pushes.', ['sink'], () =>
+      s.sinks.flatMap((k) => (k.shipperStats.rateLimited === undefined ? [] : [{ labels: { sink: k.name }, value: k.shipperStats.rateLimited }])),
+    );
+    computedGauge(registry, {
+      name: 'tunnelwatch_log_ship_push_max_bytes',
+      help: 'Bytes of lines the next push of a sink may carry: its batch bound (logs.loki.batchMaxBytes), or less while the receiver rate-limits.',
+      labelNames: ['sink'],
+      read: () => s.sinks.flatMap((k) => (k.shipperStats.pushMaxBytes === undefined ? [] : [{ labels: { sink: k.name }, value: k.shipperStats.pushMaxBytes }])),
+    });
     counter('log_records_quarantined_total', 'Records the receiver rejected as invalid (a 4xx other than 429), set aside in the quarantine file, by sink.', ['sink'], () =>
       s.sinks.map((k) => ({ labels: { sink: k.name }, value: k.shipperStats.quarantined ?? 0 })),
     );

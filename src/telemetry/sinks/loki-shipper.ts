@@ -4,14 +4,19 @@ import { buildPushBody, type LokiRecord } from './loki-push.js';
 import { Redactor } from '../logs/index.js';
 import type { Spool, SpoolBatch } from './spool.js';
 import { SpoolDrain, type DrainOptions } from './spool-drain.js';
+import { firstLine, readLokiAnswer, type LokiAnswer } from './loki-answer.js';
+import { fitting, PushSize } from './loki-push-size.js';
 
 /**
- * Ships spooled records to Loki: peek a batch, POST it, commit only after a 2xx. 429/5xx/network errors
- * and timeouts retry the same batch (capped exponential backoff with jitter, or Retry-After). So do answers
- * about the sink rather than the records (401, 403, 404, ...: credentials, tenant, path): an outage with a cause,
- * reported once through `onProblem`. Only a rejection of the records' content (400, 413, 422) is poison: the
- * batch is split in halves until the bad records are isolated; those go to the quarantine file (bounded, with
- * the redacted cause, never headers) and the rest is shipped, so one bad line never blocks the pipeline.
+ * Ships spooled records to Loki: peek a batch, POST it in pushes of at most `PushSize` bytes of lines, commit only
+ * after every push got a 2xx. What each answer means is `readLokiAnswer`'s: 5xx, network errors and timeouts retry
+ * the same push (capped exponential backoff with jitter, or Retry-After); a rate-limit 429 shrinks the pushes and
+ * waits as long as Loki's rate needs for the push; an answer about the sink rather than the records (credentials,
+ * tenant, URL, labels) is an outage with a cause, reported once through `onProblem`, and the records wait. Only a
+ * rejection of the records' content is poison: the push is split in halves until the bad records are isolated;
+ * those go to the quarantine file (bounded, with the redacted cause, never headers) and the rest is shipped, so one
+ * bad line never blocks the pipeline. Loki stores the valid entries of a push it partly refuses and drops an exact
+ * resend (same stream, time and line), so sending the good half again does not duplicate it.
  */
 export interface LokiShipperOptions extends Partial<DrainOptions> {
   spool: Spool<LokiRecord>;
@@ -32,31 +37,15 @@ export interface LokiShipperOptions extends Partial<DrainOptions> {
 export interface LokiShipperStats {
   shipped: number;
   retries: number;
+  /** Pushes Loki refused for the ingestion rate (also counted in retries). */
+  rateLimited: number;
+  /** Line bytes the next push may carry: the batch bound, or less after rate-limit answers. */
+  pushMaxBytes: number;
   quarantined: number;
   /** Records that would have gone to a full quarantine file. */
   quarantineDropped: number;
   lastError: string | null;
   lagSeconds: number;
-}
-
-type Outcome = { kind: 'ok' } | { kind: 'retry'; error: string; retryAfterMs?: number; problem?: string } | { kind: 'reject'; status: number; text: string };
-
-/** Answers that reject what was pushed (a line too long, too old, a bad label), not the sink's setup. */
-const CONTENT_REJECTIONS: ReadonlySet<number> = new Set([400, 413, 422]);
-
-/** Why Loki refuses every push, in words with the setting to check. */
-function sinkProblem(status: number, url: string): string {
-  switch (status) {
-    case 401:
-      return 'Loki rejected the credentials (HTTP 401): check logs.loki.username and logs.loki.password';
-    case 403:
-      return 'Loki refused access (HTTP 403): check the credentials and logs.loki.tenant';
-    case 404:
-    case 405:
-      return `Loki has no push endpoint at ${url} (HTTP ${String(status)}): check logs.loki.url, to which tunnelwatch appends loki/api/v1/push`;
-    default:
-      return `Loki answered HTTP ${String(status)} to every push: check logs.loki`;
-  }
 }
 
 /** Retry-After as delay in ms: delta-seconds or an HTTP date (relative to `nowMs`). */
@@ -68,18 +57,27 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
+const lineBytes = (r: LokiRecord): number => Buffer.byteLength(r.line);
+const sumBytes = (records: readonly LokiRecord[]): number => records.reduce((n, r) => n + lineBytes(r), 0);
+
+/** Rate-limit answers in a row for one push after which it is split even though Loki's named rate says it fits. */
+const SPLIT_AFTER = 3;
+
 export class LokiShipper extends SpoolDrain<LokiRecord> {
   readonly stats: LokiShipperStats;
   readonly #o: LokiShipperOptions;
-
+  readonly #size: PushSize;
   readonly #redactor: Redactor;
   #problem: string | undefined;
 
   constructor(o: LokiShipperOptions) {
-    const stats: LokiShipperStats = { shipped: 0, retries: 0, quarantined: 0, quarantineDropped: 0, lastError: null, lagSeconds: 0 };
-    super(o.spool, { ...o, batchRecords: o.batchRecords ?? 1000, batchBytes: o.batchBytes ?? 1 << 20 }, stats);
+    const batchBytes = o.batchBytes ?? 1 << 20;
+    const size = new PushSize(batchBytes);
+    const stats: LokiShipperStats = { shipped: 0, retries: 0, rateLimited: 0, pushMaxBytes: size.bytes, quarantined: 0, quarantineDropped: 0, lastError: null, lagSeconds: 0 };
+    super(o.spool, { ...o, batchRecords: o.batchRecords ?? 1000, batchBytes }, stats);
     this.stats = stats;
     this.#o = o;
+    this.#size = size;
     // A proxy or Loki itself may echo the request in an error body: the credentials never reach the quarantine.
     const auth = o.basicAuth;
     this.#redactor = new Redactor(auth === undefined ? [] : [auth.password.reveal(), basic(auth)]);
@@ -96,18 +94,30 @@ export class LokiShipper extends SpoolDrain<LokiRecord> {
   }
 
   /** True when every record was shipped or quarantined; false when aborted. */
-  async #deliver(records: LokiRecord[]): Promise<boolean> {
-    if (records.length === 0) return true;
-    for (let attempt = 0; ; attempt++) {
+  async #deliver(records: readonly LokiRecord[]): Promise<boolean> {
+    for (let at = 0; at < records.length; ) {
+      const n = fitting(records, at, lineBytes, this.#size.bytes);
+      if (!(await this.#push(records.slice(at, at + n)))) return false;
+      at += n;
+    }
+    return true;
+  }
+
+  /** One push, retried until Loki takes it (or its bad records are quarantined); false when aborted. */
+  async #push(records: LokiRecord[]): Promise<boolean> {
+    const bytes = sumBytes(records);
+    for (let attempt = 0, limited = 0; ; attempt++) {
       if (this.signal.aborted) return false;
       const out = await this.#send(records);
       if (out.kind === 'ok') {
         this.stats.shipped += records.length;
+        this.#size.accepted();
+        this.stats.pushMaxBytes = this.#size.bytes;
         this.#setProblem(undefined);
         return true;
       }
       if (out.kind === 'reject') {
-        this.stats.lastError = `HTTP ${String(out.status)}: ${this.#redactor.text(out.text.slice(0, 200))}`;
+        this.stats.lastError = `HTTP ${String(out.status)}: ${firstLine(out.text)}`;
         if (records.length === 1) {
           await this.#quarantine(records, out.status, out.text);
           return true;
@@ -117,14 +127,29 @@ export class LokiShipper extends SpoolDrain<LokiRecord> {
       }
       this.stats.retries++;
       this.stats.lastError = out.error;
-      if (out.problem !== undefined) this.#setProblem(out.problem);
-      const max = this.#o.maxRetryAfterMs ?? 300_000;
-      const delay = out.retryAfterMs === undefined ? this.backoff(attempt) : Math.min(out.retryAfterMs, max);
+      limited = out.kind === 'rate_limited' ? limited + 1 : 0;
+      const after = out.kind === 'setup' ? undefined : out.retryAfterMs;
+      let delay = after === undefined ? this.backoff(attempt) : Math.min(after, this.#o.maxRetryAfterMs ?? 300_000);
+      if (out.kind === 'setup') this.#setProblem(out.problem);
+      if (out.kind === 'rate_limited') {
+        this.stats.rateLimited++;
+        const rate = out.limitBytesPerSecond;
+        // Loki's named rate says the push fits, yet it keeps being refused: the burst is smaller than the rate.
+        this.#size.limited(bytes, limited >= SPLIT_AFTER ? undefined : rate);
+        this.stats.pushMaxBytes = this.#size.bytes;
+        if (records.length > 1 && bytes > this.#size.bytes) return this.#deliver(records);
+        // The bucket refills at Loki's rate: sooner than that the same push is refused again.
+        if (rate !== undefined) delay = Math.max(delay, Math.min(60_000, (bytes / rate) * 1000));
+        if (records.length === 1 && limited >= SPLIT_AFTER) {
+          const limits = /per stream/i.test(out.error) ? 'per_stream_rate_limit and per_stream_rate_limit_burst' : 'ingestion_rate_mb and ingestion_burst_size_mb';
+          this.#setProblem(`Loki refused a push of a single record (${String(bytes)} bytes) for its rate ${String(SPLIT_AFTER)} times in a row (${out.error}): if it stays, the record is larger than the burst or other writers use the whole rate; raise ${limits} in Loki's limits_config for this tenant`);
+        }
+      }
       await this.sleep(delay);
     }
   }
 
-  async #send(records: LokiRecord[]): Promise<Outcome> {
+  async #send(records: LokiRecord[]): Promise<LokiAnswer> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.#o.tenant) headers['x-scope-orgid'] = this.#o.tenant;
     const auth = this.#o.basicAuth;
@@ -132,17 +157,8 @@ export class LokiShipper extends SpoolDrain<LokiRecord> {
     const signal = AbortSignal.any([AbortSignal.timeout(this.#o.timeoutMs ?? 10_000), this.signal]);
     try {
       const res = await (this.#o.fetch ?? fetch)(this.#o.url, { method: 'POST', headers, body: JSON.stringify(buildPushBody(records)), signal });
-      const text = await res.text();
-      if (res.ok) return { kind: 'ok' };
-      if (res.status === 429 || res.status >= 500 || res.status === 408) {
-        const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), this.now());
-        return { kind: 'retry', error: `HTTP ${String(res.status)}: ${this.#redactor.text(text.slice(0, 200))}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
-      }
-      if (!CONTENT_REJECTIONS.has(res.status)) {
-        const problem = sinkProblem(res.status, this.#o.url);
-        return { kind: 'retry', error: problem, problem };
-      }
-      return { kind: 'reject', status: res.status, text };
+      const text = this.#redactor.text(await res.text());
+      return readLokiAnswer(res.status, text, this.#o.url, parseRetryAfter(res.headers.get('retry-after'), this.now()));
     } catch (e) {
       return { kind: 'retry', error: `network: ${describe(e)}` };
     }
@@ -150,8 +166,8 @@ export class LokiShipper extends SpoolDrain<LokiRecord> {
 
   async #quarantine(records: LokiRecord[], status: number, text: string): Promise<void> {
     const at = new Date(this.now()).toISOString();
-    // Loki's reason for refusing the line (too long, too old, ...), redacted and short: never the headers.
-    const cause = this.#redactor.text(text.slice(0, 512)).trim();
+    // Loki's reason for refusing the line (too long, too old, ...), redacted by #send and short: never the headers.
+    const cause = text.slice(0, 512).trim();
     const lines = records.map((record) => `${JSON.stringify({ at, status, cause, record })}\n`).join('');
     const fh = await open(this.#o.quarantinePath, 'a');
     try {

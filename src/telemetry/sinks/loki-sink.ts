@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Settings } from '../../config/index.js';
 import type { LokiRecord } from './loki-push.js';
 import { LokiShipper } from './loki-shipper.js';
+import type { DrainOptions } from './spool-drain.js';
 import { levelName, type LogRecord } from '../logs/index.js';
 import { Spool } from './spool.js';
 import { SpoolShipperSink } from './spooled-sink.js';
@@ -31,6 +32,8 @@ export interface LokiSinkExtras {
   readonly fetch?: typeof fetch;
   /** Loki refuses every push, and why (undefined once it takes them again). */
   readonly onProblem?: (problem: string | undefined) => void;
+  /** Shorter backoffs and idle waits (tests compress time with them). */
+  readonly drain?: Pick<DrainOptions, 'backoffBaseMs' | 'backoffCapMs' | 'idleMs'>;
 }
 
 export async function openLokiSink(loki: LokiSettings, place: SpoolPlace, extra: LokiSinkExtras = {}): Promise<SpoolShipperSink<LokiRecord>> {
@@ -39,10 +42,13 @@ export async function openLokiSink(loki: LokiSettings, place: SpoolPlace, extra:
     spool,
     url: new URL('loki/api/v1/push', loki.url.endsWith('/') ? loki.url : `${loki.url}/`).toString(),
     quarantinePath: join(place.dir, 'loki-quarantine.jsonl'),
+    batchRecords: loki.batchMaxRecords,
+    batchBytes: loki.batchMaxBytes,
     ...(loki.tenant === undefined ? {} : { tenant: loki.tenant }),
     ...(loki.username === undefined || loki.password === undefined ? {} : { basicAuth: { username: loki.username, password: loki.password } }),
     ...(extra.fetch === undefined ? {} : { fetch: extra.fetch }),
     ...(extra.onProblem === undefined ? {} : { onProblem: extra.onProblem }),
+    ...extra.drain,
   });
   const fixed = { job: 'tunnelwatch', ...loki.labels };
   // Streams are few (source × level × identity): one labels object per stream, not one per record.

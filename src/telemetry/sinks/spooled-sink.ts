@@ -7,12 +7,12 @@ import type { Spool, SpoolStats } from './spool.js';
 export interface ShippingSource {
   readonly name: string;
   stats(): Promise<SpoolStats>;
-  readonly shipperStats: { readonly shipped: number; readonly retries: number; readonly quarantined?: number; readonly quarantineDropped?: number };
+  readonly shipperStats: Shipper['stats'];
 }
 
 /** What every spool shipper offers (LokiShipper, SyslogShipper). */
 export interface Shipper {
-  readonly stats: { readonly shipped: number; readonly retries: number; readonly quarantined?: number; readonly quarantineDropped?: number; readonly lagSeconds: number };
+  readonly stats: { readonly shipped: number; readonly retries: number; readonly rateLimited?: number; readonly pushMaxBytes?: number; readonly quarantined?: number; readonly quarantineDropped?: number; readonly lagSeconds: number; readonly lastError: string | null };
   start(): void;
   wake(): void;
   stop(deadlineMs: number): Promise<void>;
