@@ -133,3 +133,19 @@ describe('GET /metrics', () => {
     await app.close();
   });
 });
+
+describe('event-loop delay', () => {
+  it('leaves a window without samples out instead of the empty histogram\'s 9.2e9 s minimum and NaN mean', async () => {
+    const registry = buildRegistry(sources(() => healthySnapshot(), connectorMetricsFixture()));
+    await new Promise((r) => setTimeout(r, 250));
+    const first = await registry.metrics();
+    expect(first).toMatch(/^tunnelwatch_nodejs_eventloop_lag_min_seconds \d/m);
+    // No macrotask between the scrapes: the histogram, reset by the first, cannot have taken a sample.
+    const second = await registry.metrics();
+    for (const text of [first, second]) {
+      expect(text).not.toMatch(/NaN|9223372036/);
+    }
+    expect(second).not.toMatch(/^tunnelwatch_nodejs_eventloop_lag_(min|mean|stddev)_seconds /m);
+    expect(second).toMatch(/^# TYPE tunnelwatch_nodejs_eventloop_lag_min_seconds gauge$/m);
+  });
+});
