@@ -129,6 +129,9 @@ describe('settings: errors name the path, the bad value, what is expected and wh
       'TW_ERR_SETTINGS_CONFLICT cloudflared.token and cloudflared.tokenFile are both set',
     ]);
     expect(messages({ env: { CLOUDFLARE_API_TOKEN: 'x' } })[0]).toMatch(/edge.accountId is missing/);
+    expect(messages({ env: {}, sets: ['supervisor.restoreQuicAfter=5m', 'edge.reachabilityInterval=0s'] })).toEqual([
+      'TW_ERR_SETTINGS_CONFLICT supervisor.restoreQuicAfter is set but edge.reachabilityInterval is 0s, so nothing ever sees QUIC answer again',
+    ]);
   });
 });
 

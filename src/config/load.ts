@@ -89,6 +89,11 @@ function crossCheck(settings: Settings): Diagnostic[] {
       settingsError('TW_ERR_SETTINGS_CONFLICT', 'edge.accountId', 'edge.apiToken is set but edge.accountId is missing, so the edge view cannot ask for the tunnel', 'Set edge.accountId (TUNNELWATCH_EDGE_ACCOUNT_ID) to the account that owns the tunnel.'),
     );
   }
+  if (supervisor.restoreQuicAfter > 0 && edge.reachabilityInterval === 0) {
+    out.push(
+      settingsError('TW_ERR_SETTINGS_CONFLICT', 'supervisor.restoreQuicAfter', 'supervisor.restoreQuicAfter is set but edge.reachabilityInterval is 0s, so nothing ever sees QUIC answer again', 'Set edge.reachabilityInterval (e.g. 1m), or restoreQuicAfter to 0s.'),
+    );
+  }
   if (logs.loki && (logs.loki.username === undefined) !== (logs.loki.password === undefined)) {
     out.push(
       settingsError('TW_ERR_SETTINGS_CONFLICT', 'logs.loki.username', 'logs.loki.username and logs.loki.password must be set together', 'Set both for basic auth, or neither.'),

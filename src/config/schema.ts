@@ -76,6 +76,12 @@ const supervisor = z.strictObject({
   crashLoopWindow: duration({ min: 1000 }).prefault('10m'),
   /** Restart a connector that is alive but has had no registered connection this long; `0s` turns it off. */
   restartWhenDisconnectedFor: duration({ min: 0 }).prefault('0s'),
+  /**
+   * After a fallback to HTTP/2, once the live UDP 7844 check (edge.reachabilityInterval) has answered QUIC this long,
+   * restart cloudflared gracefully so it takes QUIC again (it never does on its own: cloudflared issue #1534); `0s`
+   * turns it off.
+   */
+  restoreQuicAfter: duration({ min: 0 }).prefault('0s'),
   hangTimeout: duration({ min: 1000 }).prefault('2m'),
   maxLineBytes: integer(1024, 16 * 1024 * 1024).prefault(1024 * 1024),
 });

@@ -22,6 +22,8 @@ export interface HealthWatchOptions {
   readonly now?: () => number;
   /** Masks configured secrets in evidence text before it leaves (status, alerts, records). */
   readonly redact?: (text: string) => string;
+  /** The causes found, each time they are checked (every non-log observation, and lines that prove a cause). */
+  readonly onDiagnosis?: (diagnosis: readonly Diagnosis[]) => void;
 }
 
 export class HealthWatch {
@@ -42,6 +44,7 @@ export class HealthWatch {
   readonly #thresholds: LatencyThresholds;
   readonly #expectedTunnelId: string | undefined;
   readonly #redact: (text: string) => string;
+  readonly #onDiagnosis: ((diagnosis: readonly Diagnosis[]) => void) | undefined;
 
   /** The Cloudflare SDK (tens of MB) loads only when the edge view is configured. */
   static async create(o: HealthWatchOptions): Promise<HealthWatch> {
@@ -70,6 +73,7 @@ export class HealthWatch {
     this.#thresholds = { originLatencyMs: settings.diagnosis.originLatency, edgeRttMs: settings.diagnosis.edgeRtt };
     this.#expectedTunnelId = settings.edge.tunnelId;
     this.#redact = o.redact ?? ((text) => text);
+    this.#onDiagnosis = o.onDiagnosis;
     this.model = model;
     this.origins = originsCollector(settings.origins);
     const e = settings.edge;
@@ -176,6 +180,7 @@ export class HealthWatch {
       if (!current.has(cause)) this.#log.info({ event: 'cause_gone', cause, domain: CAUSES[cause].domain }, `cause gone: ${CAUSES[cause].title}`);
     }
     this.#announced = current;
+    this.#onDiagnosis?.(diagnosis);
   }
 
   #setRules(text: string, source: string, shape: ConfigShape): void {

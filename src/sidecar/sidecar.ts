@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { type Alerting, type AlertInputs, startAlerting } from '../alerts/index.js';
 import { parseTunnelToken } from '../cloudflared/token.js';
 import type { Settings } from '../config/index.js';
+import type { Diagnosis } from '../diagnosis/index.js';
 import { buildServer, parseListen } from '../server/index.js';
 import { type ChildExit, RESTART_REASONS, Supervisor, supervisorOptions } from '../supervisor/index.js';
 import { type LineOutput, type RecordLabels, ReportThrottle } from '../telemetry/logs/index.js';
@@ -132,7 +133,15 @@ export class Sidecar {
       restartReasons: RESTART_REASONS,
       spoolDrops,
     });
-    const health = await HealthWatch.create({ settings, logger: log, metricsAddress: () => supervisor.metricsAddress, redact: (text) => logging.redactor.text(text) });
+    // The supervision acts on causes (restore QUIC) and the health watch reads the supervisor: wired after both exist.
+    let onDiagnosis: (diagnosis: readonly Diagnosis[]) => void = () => undefined;
+    const health = await HealthWatch.create({
+      settings,
+      logger: log,
+      metricsAddress: () => supervisor.metricsAddress,
+      redact: (text) => logging.redactor.text(text),
+      onDiagnosis: (diagnosis) => { onDiagnosis(diagnosis); },
+    });
     const supervision = startSupervision({
       settings,
       supervisor,
@@ -143,6 +152,7 @@ export class Sidecar {
       registered: () => health.snapshot.registeredConnections,
       onProcess: (observation) => { health.observe(observation); },
     });
+    onDiagnosis = (diagnosis) => { supervision.quicFallbackPersists(diagnosis.find((d) => d.cause === 'quic_fallback_persists')); };
     const alerting = startAlerting({
       settings,
       inputs: () => alertInputs(health, metrics, logging, supervision, labels),

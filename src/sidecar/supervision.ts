@@ -4,7 +4,8 @@
 import { errorText, JsonMender, type LogEvent, parseLogLine, repeatKey, salvageCutJson } from '../cloudflared/log/index.js';
 import type { Settings } from '../config/index.js';
 import type { ProcessObservation } from '../state/index.js';
-import { describeReason, DisconnectWatch, type RestartReason, type Supervisor } from '../supervisor/index.js';
+import type { Diagnosis } from '../diagnosis/index.js';
+import { describeReason, HeldWatch, type RestartReason, type Supervisor } from '../supervisor/index.js';
 import { connectorRecord, learnLabels, type RecordLabels } from '../telemetry/logs/index.js';
 import type { PipelineMetrics } from '../telemetry/metrics/index.js';
 import { pointSpan } from '../telemetry/tracing/index.js';
@@ -31,6 +32,8 @@ export interface Supervision {
   readonly supervisor: Supervisor;
   /** Unix ms of the latest restarts (at most 100), oldest first. */
   readonly restarts: readonly number[];
+  /** The `quic_fallback_persists` cause as diagnosed now, or undefined: restores QUIC once it held long enough. */
+  quicFallbackPersists(cause: Diagnosis | undefined): void;
 }
 
 export function startSupervision(o: SupervisionOptions): Supervision {
@@ -55,11 +58,30 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   const disconnectAfter = o.settings.supervisor.restartWhenDisconnectedFor;
   const watch =
     disconnectAfter > 0
-      ? new DisconnectWatch({
+      ? new HeldWatch({
           afterMs: disconnectAfter,
           onExpire: () => {
             log.warn({ after_ms: disconnectAfter }, `cloudflared has had no registered connection for ${String(disconnectAfter / 1000)}s; restarting it`);
             supervisor.restartChild({ kind: 'disconnected_too_long' });
+          },
+        })
+      : undefined;
+
+  const restoreAfter = o.settings.supervisor.restoreQuicAfter;
+  /** The evidence of the fallback outliving its cause, as last diagnosed: the restart is logged with it. */
+  let fallback: Diagnosis | undefined;
+  const restore =
+    restoreAfter > 0
+      ? new HeldWatch({
+          afterMs: restoreAfter,
+          onExpire: () => {
+            const evidence = fallback?.evidence.map((e) => e.text).join('; ') ?? '';
+            log.warn(
+              { event: 'restore_quic', after_ms: restoreAfter, evidence },
+              `cloudflared has stayed on HTTP/2 since its fallback although QUIC to the edge answers again (${evidence}) for ${String(restoreAfter / 1000)}s; restarting it gracefully so it takes QUIC again (supervisor.restoreQuicAfter)`,
+            );
+            pointSpan('connector restore_quic', { after_ms: restoreAfter, evidence });
+            supervisor.restartChild({ kind: 'restore_quic' });
           },
         })
       : undefined;
@@ -72,7 +94,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
     const { stream, pid, truncated } = meta;
     if (event.format !== 'empty') records.write(connectorRecord(event, raw, { stream, time: at, ...(pid === undefined ? {} : { pid }), truncated }, o.labels), repeatKey(event), at);
     o.onEvent?.(event, at);
-    watch?.update(o.registered());
+    watch?.update(o.registered() === 0);
   };
   /** Torn JSON lines are put back together per output stream of the running process (see src/cloudflared/log/mend.ts). */
   let menders = { stdout: new JsonMender(), stderr: new JsonMender() };
@@ -102,12 +124,13 @@ export function startSupervision(o: SupervisionOptions): Supervision {
     lastError = undefined;
     menders = { stdout: new JsonMender(), stderr: new JsonMender() };
     log.info({ pid, run }, `cloudflared started (pid ${String(pid)}, run ${String(run)})`);
-    watch?.update(0);
+    watch?.update(true);
     process('running', { pid });
   });
   supervisor.on('exited', ({ code, signal, killed, durationMs, reason, pid }) => {
     flushMenders(pid);
     watch?.stop();
+    restore?.stop();
     records.flush();
     const how = reason === undefined ? `code ${String(code)}${signal === null ? '' : `, signal ${signal}`}` : describeReason(reason);
     const fields = { pid, code, signal, killed, up_ms: Math.round(durationMs), reason: reason?.kind, ...(reason === undefined || lastError === undefined ? {} : { last_error: lastError }) };
@@ -132,5 +155,12 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   supervisor.on('stopped', ({ exit }) => {
     process('stopped', exit === undefined ? {} : { lastExit: exit.signal === null ? `exit ${String(exit.code)}` : `signal ${exit.signal}` });
   });
-  return { supervisor, restarts };
+  return {
+    supervisor,
+    restarts,
+    quicFallbackPersists: (cause) => {
+      fallback = cause;
+      restore?.update(cause !== undefined);
+    },
+  };
 }

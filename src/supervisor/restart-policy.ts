@@ -5,13 +5,15 @@
 import type { Settings } from '../config/index.js';
 
 /** Why a connector was restarted; the `reason` label of tunnelwatch_connector_restarts_total. */
-export const RESTART_REASONS = ['exit', 'signal', 'hang', 'disconnected_too_long', 'start_failed'] as const satisfies readonly RestartReason['kind'][];
+export const RESTART_REASONS = ['exit', 'signal', 'hang', 'disconnected_too_long', 'restore_quic', 'start_failed'] as const satisfies readonly RestartReason['kind'][];
 
 export type RestartReason =
   | { readonly kind: 'exit'; readonly code: number }
   | { readonly kind: 'signal'; readonly signal: string }
   | { readonly kind: 'hang' }
   | { readonly kind: 'disconnected_too_long' }
+  /** On HTTP/2 since a fallback while QUIC works again (supervisor.restoreQuicAfter). */
+  | { readonly kind: 'restore_quic' }
   | { readonly kind: 'start_failed'; readonly error: string };
 
 export interface RestartPolicyOptions {
@@ -61,6 +63,7 @@ export function describeReason(r: RestartReason): string {
       return `start failed: ${r.error}`;
     case 'hang':
     case 'disconnected_too_long':
+    case 'restore_quic':
       return r.kind;
   }
 }

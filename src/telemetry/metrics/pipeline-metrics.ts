@@ -101,7 +101,7 @@ export class PipelineMetrics {
       help: 'Whether the crash-loop breaker is open and tunnelwatch has stopped restarting cloudflared (1) or not (0).',
       read: () => single(s.breakerOpen() ? 1 : 0),
     });
-    counter('connector_restarts_total', 'cloudflared restarts by why the previous process ended (exit, signal, hang, disconnected_too_long, start_failed).', ['reason'], () => this.#restarts.series());
+    counter('connector_restarts_total', 'cloudflared restarts by why the previous process ended (exit, signal, hang, disconnected_too_long, restore_quic, start_failed).', ['reason'], () => this.#restarts.series());
     counter('log_lines_read_total', 'Lines read from cloudflared, by output stream.', ['stream'], () => this.#lines.series());
     counter('log_lines_parsed_total', 'cloudflared lines parsed, by the format recognised (json, console, plain, empty).', ['format'], () => this.#parsed.series());
     counter('log_lines_collapsed_total', 'cloudflared lines not shipped on their own because they repeated within logs.repeats.window; each is counted in a summary record (repeated=N).', [], () => single(this.#collapsed));

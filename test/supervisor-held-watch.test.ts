@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DisconnectWatch } from '../src/supervisor/disconnect-watch.js';
+import { HeldWatch } from '../src/supervisor/held-watch.js';
 
-describe('DisconnectWatch', () => {
+describe('HeldWatch', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('fires once after the connector has held no connection for the whole period', () => {
+  it('fires once after the condition has held for the whole period', () => {
     const onExpire = vi.fn();
-    const watch = new DisconnectWatch({ afterMs: 60_000, onExpire });
-    watch.update(0);
+    const watch = new HeldWatch({ afterMs: 60_000, onExpire });
+    watch.update(true);
     vi.advanceTimersByTime(59_999);
-    watch.update(0);
+    watch.update(true);
     expect(onExpire).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
     expect(onExpire).toHaveBeenCalledTimes(1);
@@ -18,14 +18,14 @@ describe('DisconnectWatch', () => {
     expect(onExpire).toHaveBeenCalledTimes(1);
   });
 
-  it('a registered connection resets the period; losing it again starts a new one', () => {
+  it('a break resets the period; holding again starts a new one', () => {
     const onExpire = vi.fn();
-    const watch = new DisconnectWatch({ afterMs: 60_000, onExpire });
-    watch.update(0);
+    const watch = new HeldWatch({ afterMs: 60_000, onExpire });
+    watch.update(true);
     vi.advanceTimersByTime(50_000);
-    watch.update(1);
+    watch.update(false);
     vi.advanceTimersByTime(50_000);
-    watch.update(0);
+    watch.update(true);
     vi.advanceTimersByTime(50_000);
     expect(onExpire).not.toHaveBeenCalled();
     vi.advanceTimersByTime(10_000);
@@ -34,8 +34,8 @@ describe('DisconnectWatch', () => {
 
   it('stop() disarms it', () => {
     const onExpire = vi.fn();
-    const watch = new DisconnectWatch({ afterMs: 1000, onExpire });
-    watch.update(0);
+    const watch = new HeldWatch({ afterMs: 1000, onExpire });
+    watch.update(true);
     watch.stop();
     vi.advanceTimersByTime(5000);
     expect(onExpire).not.toHaveBeenCalled();
