@@ -146,7 +146,7 @@ async function renderTimes(targets: readonly ProbeTarget[], results: ReadonlyMap
     restartReasons: RESTART_REASONS,
   });
   const registry = sidecarRegistry(
-    { snapshot, connectorMetrics: fixtureConnectorMetrics(), runner: { stats }, origins: { results }, edge: undefined, edgeReach: undefined, configFindings: undefined, diagnosis: [] },
+    { snapshot, connectorMetrics: fixtureConnectorMetrics(), runner: { stats }, origins: { results }, edge: undefined, edgeReach: undefined, tunnelChecks: undefined, configFindings: undefined, diagnosis: [] },
     pipeline,
     { replica: 'bench' },
     alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] }),

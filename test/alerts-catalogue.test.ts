@@ -142,6 +142,7 @@ const CASES: { alert: keyof typeof CONDITIONS; inputs: () => AlertInputs; thresh
   },
   { alert: 'TunnelLogShippingBehind', threshold: 300, inputs: () => ({ ...calmInputs(), spool: { oldestAgeSeconds: 301, dropped: 0 } }), labels: [me] },
   { alert: 'TunnelLogShippingBehind', threshold: 300, dropped: 1, inputs: calmInputs, labels: [me] },
+  { alert: 'TunnelEndToEndFailing', inputs: () => ({ ...calmInputs(), endToEnd: [{ url: 'https://app.example.com/healthz', served: false }, { url: 'https://api.example.com/', served: true }] }), labels: [{ ...me, url: 'https://app.example.com/healthz' }] },
   { alert: 'TunnelConfigInsecure', inputs: () => ({ ...calmInputs(), configFindings: ['ingress rule 0: originRequest.noTLSVerify is true'] }), labels: [me] },
   { alert: 'Watchdog', inputs: calmInputs, labels: [{}] },
 ];

@@ -153,6 +153,13 @@ async function render(): Promise<string> {
     origins: { results: origins },
     edge: undefined,
     edgeReach: undefined,
+    // One request through the tunnel served by the origin, one that Cloudflare answered with its 1033 page.
+    tunnelChecks: {
+      checks: [
+        { url: 'https://app.example.com/healthz', at: FROZEN, durationMs: 42, status: 200, server: 'cloudflare', ray: '8f1e2a3b4c5d6e7f-LAX', head: 'ok' },
+        { url: 'https://old.example.com/', at: FROZEN, durationMs: 35, status: 530, server: 'cloudflare', ray: '8f1e2a3b4c5d6e80-LAX', head: 'error code: 1033' },
+      ],
+    },
     configFindings: undefined,
     diagnosis: diagnose({ snapshot: model.snapshot, lines: new Map(), runbookBaseUrl: settings.alerts.runbookBaseUrl }),
   };

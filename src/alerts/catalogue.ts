@@ -108,6 +108,17 @@ export const BUILTIN_ALERTS: readonly AlertDefinition[] = [
     labels: [...REPLICA, 'origin'],
     engine: 'both',
   },
+  // tunnelwatch_end_to_end_success == 0, per URL of endToEnd.urls.
+  {
+    alert: 'TunnelEndToEndFailing',
+    severity: 'critical',
+    forMs: 3 * MIN,
+    keepFiringForMs: 1 * MIN,
+    summary: 'Requests to {{ $labels.url }} through tunnel {{ $labels.tunnel_id }} fail, as replica {{ $labels.replica }} makes them',
+    description: "Requests through the tunnel, made as a visitor makes them, stop at Cloudflare's error pages or get no answer, even when the connector looks healthy (an HTTP/2 connection that stopped serving). tunnelwatch_end_to_end_verdict and /status say where they stop.",
+    labels: [...REPLICA, 'url'],
+    engine: 'both',
+  },
   // tunnelwatch_origin_tls_cert_not_after_timestamp_seconds - time() < threshold * 86400
   {
     alert: 'TunnelOriginCertificateExpiring',

@@ -8,6 +8,7 @@ const ALERT_CAUSES: Partial<Record<AlertName, readonly CauseId[]>> = {
   TunnelConnectorCrashLooping: CONNECTOR_CAUSES,
   TunnelHALost: ['single_replica', 'other_tunnel', ...CONNECTOR_CAUSES],
   TunnelOriginUnreachable: ['origin_refused', 'origin_timeout', 'origin_unknown_host', 'origin_tls_untrusted', 'origin_5xx'],
+  TunnelEndToEndFailing: ['tunnel_not_serving', 'tunnel_no_connector', 'tunnel_origin_error', 'tunnel_edge_error', 'origin_refused', 'origin_timeout', 'origin_unknown_host', 'origin_tls_untrusted', 'origin_5xx', ...CONNECTOR_CAUSES],
   TunnelProtocolFallback: ['quic_fallback_persists', 'udp_7844_blocked'],
   TunnelReconnectStorm: ['edge_closing_connections'],
   TunnelConnectorVersionSkew: ['version_skew'],

@@ -26,6 +26,8 @@ export interface AlertInputs {
   readonly identity: AlertIdentity;
   /** Why, as the diagnosis says: carried in the `cause` and `remediation` annotations. */
   readonly diagnosis: readonly Diagnosis[];
+  /** The latest request through the tunnel to each endToEnd.urls entry, and whether the origin answered it. */
+  readonly endToEnd: readonly { readonly url: string; readonly served: boolean }[];
 }
 
 export type Labels = Readonly<Record<string, string>>;
@@ -72,6 +74,8 @@ export const CONDITIONS: Readonly<Partial<Record<AlertName, Condition>>> = {
   TunnelHALost: ({ inputs: i, threshold }) => when(edgeKnown(i.snapshot) && healthyEdgeConnectors(i.snapshot) < (threshold ?? 2), { tunnel_id: tunnel(i) }),
 
   TunnelOriginUnreachable: ({ inputs: i }) => i.snapshot.origins.filter((o) => o.state === 'down').map((o) => ({ ...replica(i), origin: o.key })),
+
+  TunnelEndToEndFailing: ({ inputs: i }) => i.endToEnd.filter((c) => !c.served).map((c) => ({ ...replica(i), url: c.url })),
 
   TunnelOriginCertificateExpiring: ({ inputs: i, now, threshold }) => {
     const out: Labels[] = [];

@@ -5,4 +5,6 @@ export { edgeReachCollector, type EdgeReachCollector } from './edge-reach.js';
 export type { EdgeCollector } from './edge.js';
 export { collectorMetrics } from './metrics.js';
 export { originsCollector, readConfig, type OriginsCollector } from './origins.js';
+export { tunnelCheckMetrics } from './tunnel-check-metrics.js';
+export { tunnelChecksCollector, type TunnelChecksCollector } from './tunnel-checks.js';
 export { CollectorRunner, type CollectorStats } from './runner.js';

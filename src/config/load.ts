@@ -94,6 +94,11 @@ function crossCheck(settings: Settings): Diagnostic[] {
       settingsError('TW_ERR_SETTINGS_CONFLICT', 'supervisor.restoreQuicAfter', 'supervisor.restoreQuicAfter is set but edge.reachabilityInterval is 0s, so nothing ever sees QUIC answer again', 'Set edge.reachabilityInterval (e.g. 1m), or restoreQuicAfter to 0s.'),
     );
   }
+  if (settings.endToEnd.timeout >= settings.endToEnd.interval) {
+    out.push(
+      settingsError('TW_ERR_SETTINGS_CONFLICT', 'endToEnd.timeout', 'endToEnd.timeout is not shorter than endToEnd.interval, so a check would still wait when the next is due', 'Make endToEnd.timeout shorter than endToEnd.interval.'),
+    );
+  }
   if (logs.loki && (logs.loki.username === undefined) !== (logs.loki.password === undefined)) {
     out.push(
       settingsError('TW_ERR_SETTINGS_CONFLICT', 'logs.loki.username', 'logs.loki.username and logs.loki.password must be set together', 'Set both for basic auth, or neither.'),

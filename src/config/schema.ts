@@ -27,6 +27,7 @@ export const ALERT_NAMES = [
   'TunnelReplicasSameZone',
   'TunnelOriginUnreachable',
   'TunnelOriginCertificateExpiring',
+  'TunnelEndToEndFailing',
   'TunnelProtocolFallback',
   'TunnelReconnectStorm',
   'TunnelConnectorVersionSkew',
@@ -123,6 +124,16 @@ const origins = z.strictObject({
   targets: objectList(originTarget).prefault([]),
 });
 
+/** Requests through the tunnel as a visitor makes them: Cloudflare's entrance, the connector, the origin. */
+const endToEnd = z.strictObject({
+  /** Public URLs of the tunnel's hostnames (e.g. https://app.example.com/healthz); none turns the check off. */
+  urls: stringList(httpUrl()).prefault([]),
+  interval: duration({ min: 1000 }).prefault('30s'),
+  timeout: duration({ min: 100 }).prefault('10s'),
+  /** host:port to connect to instead of each URL's host (a pinned Cloudflare address, a test edge); the URL's host is still the Host header and TLS name. */
+  entrance: hostPort().optional(),
+});
+
 /** Thresholds the diagnosis names latency causes by. */
 const diagnosis = z.strictObject({
   /** An origin that answers its probe slower than this is named slow (origin_slow). */
@@ -202,6 +213,7 @@ export const settingsSchema = z.strictObject({
   edge: edge.prefault({}),
   origins: origins.prefault({}),
   diagnosis: diagnosis.prefault({}),
+  endToEnd: endToEnd.prefault({}),
   alerts: alerts.prefault({}),
   logs: logs.prefault({}),
 });

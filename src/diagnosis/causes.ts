@@ -11,6 +11,7 @@ export const DOMAINS = [
   'ha',
   'certificates',
   'latency',
+  'end_to_end',
 ] as const;
 export type Domain = (typeof DOMAINS)[number];
 
@@ -67,7 +68,7 @@ export const CAUSES = {
     domain: 'protocol',
     title: 'HTTP/2 fallback stays although UDP 7844 works again',
     evidence: 'the connector is on its fallback protocol while tunnelwatch\'s live UDP 7844 check gets a QUIC answer from the edge.',
-    remediation: 'cloudflared never returns to QUIC by itself (cloudflared issue #1534): restart the connector gracefully at a quiet moment to get QUIC back.',
+    remediation: 'cloudflared never returns to QUIC by itself (cloudflared issue #1534): restart the connector gracefully at a quiet moment to get QUIC back, or let tunnelwatch do it (supervisor.restoreQuicAfter).',
   },
   edge_tls_failed: {
     domain: 'certificates',
@@ -179,6 +180,32 @@ export const CAUSES = {
     title: 'Connectors of the tunnel run different cloudflared versions',
     evidence: 'the Cloudflare API lists connectors of the tunnel with different versions.',
     remediation: 'Replicas behave differently across versions: roll every replica to the same version.',
+  },
+  tunnel_not_serving: {
+    domain: 'end_to_end',
+    title: 'Connected but not serving: requests through the tunnel get no answer',
+    evidence: "a request through the tunnel (endToEnd.urls) that Cloudflare took but nobody answered (524, or no answer before endToEnd.timeout) while cloudflared reports registered connections; with medium confidence, Cloudflare's 502 for a hostname whose origin this replica's probe reaches.",
+    remediation:
+      'The connector holds its connections but nothing comes back through them; over HTTP/2 cloudflared never notices an edge that stopped answering (no ping, no idle timeout). Restart the connector to get fresh connections, and allow UDP 7844 so it runs QUIC, which notices within seconds.',
+  },
+  tunnel_no_connector: {
+    domain: 'end_to_end',
+    title: 'Cloudflare finds no connector for the hostname (error 1033)',
+    evidence: "a request through the tunnel answered by Cloudflare's 530 page with error code 1033.",
+    remediation:
+      "Cloudflare has no registered connector for the tunnel the hostname points at: if this replica holds registered connections, the hostname's DNS record points at another tunnel (its CNAME must be <tunnel id>.cfargotunnel.com of this tunnel); otherwise see the connector causes listed.",
+  },
+  tunnel_origin_error: {
+    domain: 'end_to_end',
+    title: 'Through the tunnel, the origin cannot be reached (502)',
+    evidence: "a request through the tunnel answered by Cloudflare's 502 or 504 page while this replica's probe of the same hostname fails (or there is none).",
+    remediation: "A connector could not reach the origin for this hostname: the origin causes listed say why; when this replica has no probe of it, compare the other replicas' probes and the ingress rule for the hostname.",
+  },
+  tunnel_edge_error: {
+    domain: 'end_to_end',
+    title: 'The request never reached a connector',
+    evidence: "a request through the tunnel that failed before Cloudflare passed it on: no DNS answer, no connection or TLS with Cloudflare, or one of Cloudflare's own error pages other than 502, 524 and 1033.",
+    remediation: "Check the hostname's DNS record (proxied, pointing at the tunnel), Cloudflare's status page, and this host's route to Cloudflare (endToEnd.entrance when set); the connector is not involved yet.",
   },
 } as const satisfies Readonly<Record<string, CauseDefinition>>;
 

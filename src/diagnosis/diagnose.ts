@@ -5,17 +5,10 @@ import type { HealthSnapshot } from '../state/index.js';
 import { CAUSE_IDS, CAUSES, type CauseId, type Domain } from './causes.js';
 import type { LineProof } from './line-evidence.js';
 
-export type EvidenceSource = 'log' | 'reason' | 'probe' | 'edge' | 'process' | 'reach' | 'metric';
+import type { Confidence, Evidence } from './evidence.js';
+import { tunnelCheckFindings, type TunnelCheckView } from './tunnel-checks.js';
 
-export interface Evidence {
-  readonly source: EvidenceSource;
-  /** Unix ms of the line or the measurement, when it has one. */
-  readonly at?: number;
-  readonly text: string;
-}
-
-/** `high`: cloudflared's own words or a measurement name the cause; `medium`: inferred from what surrounds it. */
-export type Confidence = 'high' | 'medium';
+export type { Confidence, Evidence, EvidenceSource } from './evidence.js';
 
 export interface Diagnosis {
   readonly cause: CauseId;
@@ -57,6 +50,8 @@ export interface DiagnoseInput {
   readonly thresholds?: LatencyThresholds;
   /** Where the causes page is served; each diagnosis links `<base>/causes.md#<cause>`. */
   readonly runbookBaseUrl: string;
+  /** The latest requests through the tunnel (settings.endToEnd), one per URL. */
+  readonly tunnelChecks?: readonly TunnelCheckView[];
 }
 
 /** First match wins: a timeout in the TLS phase is a timeout, not an untrusted certificate. */
@@ -214,6 +209,7 @@ export function diagnose(input: DiagnoseInput): readonly Diagnosis[] {
     fromLatency(found, s, input);
     fromTunnel(found, s, input.expectedTunnelId);
   }
+  for (const f of tunnelCheckFindings(input.tunnelChecks ?? [], s)) found.add(f.cause, f.confidence, f.evidence, f.since);
   let list = found.list(input.runbookBaseUrl);
   // UDP works now: the blocked-UDP lines are history, the fallback that outlived them is the cause.
   if (found.has('quic_fallback_persists')) list = list.filter((d) => d.cause !== 'udp_7844_blocked');

@@ -10,12 +10,18 @@ export const PROBE_USER_AGENT = 'tunnelwatch-probe';
 
 /** At most this much body is read before the connection is closed. */
 const MAX_BODY_BYTES = 4096;
+/** Enough for Cloudflare's `error code: 1033` pages; the rest of a body is none of a probe's business. */
+const KEPT_HEAD_BYTES = 256;
 
 export interface GetSettings {
   readonly hostHeader: string;
   readonly path: string;
   readonly okStatus?: readonly StatusRange[];
+  /** Keep the server and cf-ray headers and the head of the body (ProbeResult.answer). */
+  readonly keepAnswer?: boolean;
 }
+
+const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 /** Sends GET `path` over `socket`; any status is an answer, ok when it is in okStatus. */
 export function getOnce(run: ProbeRun, socket: Socket, settings: GetSettings): Promise<Outcome> {
@@ -39,8 +45,16 @@ export function getOnce(run: ProbeRun, socket: Socket, settings: GetSettings): P
       run.answered = outcome;
       run.enter('body');
       let bytes = 0;
-      const done = (): void => { resolve(outcome); };
+      const head: Buffer[] = [];
+      const done = (): void => {
+        if (settings.keepAnswer === true) {
+          const [server, ray] = [header(res.headers.server), header(res.headers['cf-ray'])];
+          run.found.answer = { ...(server === undefined ? {} : { server }), ...(ray === undefined ? {} : { ray }), head: Buffer.concat(head).subarray(0, KEPT_HEAD_BYTES).toString('utf8') };
+        }
+        resolve(outcome);
+      };
       res.on('data', (chunk: Buffer) => {
+        if (settings.keepAnswer === true && bytes < KEPT_HEAD_BYTES) head.push(chunk);
         bytes += chunk.length;
         if (bytes >= MAX_BODY_BYTES) done();
       });

@@ -49,7 +49,7 @@ export function createHttpProber(deps: HttpProberDeps = {}): Prober {
     const socket = tls ? await startTls(run, tcp, tls) : tcp;
     const host = service.host.includes(':') ? `[${service.host}]` : service.host;
     const hostHeader = or.httpHostHeader !== '' ? or.httpHostHeader : service.port === undefined ? host : `${host}:${String(port)}`;
-    return getOnce(run, socket, { hostHeader, path: target.path ?? '/', ...(target.okStatus ? { okStatus: target.okStatus } : {}) });
+    return getOnce(run, socket, { hostHeader, path: target.path ?? '/', ...(target.okStatus ? { okStatus: target.okStatus } : {}), ...(target.keepAnswer === true ? { keepAnswer: true } : {}) });
   };
 }
 

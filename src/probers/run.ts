@@ -3,7 +3,7 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { inSpan } from '../telemetry/tracing/index.js';
 import { describeError, seconds } from './errors.js';
-import type { ProbePhases, ProbeResult, ProbeTarget } from './types.js';
+import type { KeptAnswer, ProbePhases, ProbeResult, ProbeTarget } from './types.js';
 
 /** Where a probe is. `body` (reading the answer) and `done` are not timed. */
 export type Phase = 'dns' | 'connect' | 'tls' | 'first_byte' | 'body' | 'done';
@@ -38,7 +38,7 @@ export class ProbeRun {
   phase: Phase = 'connect';
   readonly phases: Omit<ProbePhases, 'totalMs'> = {};
   /** Facts learned so far (status, certificate expiry), kept even when the probe later fails. */
-  readonly found: { status?: number; tlsNotAfter?: number; banner?: string } = {};
+  readonly found: { status?: number; tlsNotAfter?: number; banner?: string; answer?: KeptAnswer } = {};
   /** Set once the origin has answered: a later timeout or abort then ends the probe with this outcome. */
   answered: Outcome | undefined;
   private phaseStart: number;

@@ -23,6 +23,8 @@ export interface ProbeTarget {
   readonly okStatus?: readonly StatusRange[];
   /** Indexes of the ingress rules this target stands for (empty for settings targets). */
   readonly rules: readonly number[];
+  /** Keep who answered (`server`, `cf-ray`) and the head of the body: a check through the tunnel reads Cloudflare's error pages. */
+  readonly keepAnswer?: boolean;
 }
 
 /** Durations of the phases a probe went through, in milliseconds; absent when the phase was not reached. */
@@ -46,4 +48,13 @@ export interface ProbeResult {
   readonly tlsNotAfter?: number;
   /** First line an SSH origin sent. */
   readonly banner?: string;
+  /** With keepAnswer: the `server` and `cf-ray` headers and the first bytes of the body. */
+  readonly answer?: KeptAnswer;
+}
+
+/** What a check through the tunnel reads of an answer: Cloudflare's own error pages say `error code: 1033`. */
+export interface KeptAnswer {
+  readonly server?: string;
+  readonly ray?: string;
+  readonly head: string;
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { type ConfigShape, edgeArgs } from '../cloudflared/config/index.js';
 import type { LogEvent } from '../cloudflared/log/index.js';
 import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
-import { type Collector, CollectorRunner, connectorCollector, type EdgeCollector, edgeReachCollector, type EdgeReachCollector, originsCollector, type OriginsCollector, readConfig } from '../collectors/index.js';
+import { type Collector, CollectorRunner, connectorCollector, type EdgeCollector, edgeReachCollector, type EdgeReachCollector, originsCollector, type OriginsCollector, readConfig, tunnelChecksCollector, type TunnelChecksCollector } from '../collectors/index.js';
 import type { Settings } from '../config/index.js';
 import { CAUSES, type CauseId, diagnose, type Diagnosis, type LatencyThresholds, LineEvidence } from '../diagnosis/index.js';
 import { HealthModel, healthOptions, type HealthSnapshot, type Observation } from '../state/index.js';
@@ -32,6 +32,8 @@ export class HealthWatch {
   readonly origins: OriginsCollector;
   readonly edge: EdgeCollector | undefined;
   readonly edgeReach: EdgeReachCollector | undefined;
+  /** Requests through the tunnel (settings.endToEnd); undefined when no URL is set. */
+  readonly tunnelChecks: TunnelChecksCollector | undefined;
   readonly #log: Logger;
   readonly #now: () => number;
   #metrics: ConnectorMetrics | undefined;
@@ -88,7 +90,9 @@ export class HealthWatch {
     const reach = settings.edge.reachabilityInterval;
     // Checked where cloudflared looks: its --edge addresses, or its --region's SRV name.
     this.edgeReach = reach > 0 ? edgeReachCollector(reach, edgeArgs(settings.cloudflared.extraArgs)) : undefined;
-    const collectors: Collector[] = [connector, this.origins, ...(this.edge === undefined ? [] : [this.edge]), ...(this.edgeReach === undefined ? [] : [this.edgeReach])];
+    this.tunnelChecks = settings.endToEnd.urls.length > 0 ? tunnelChecksCollector(settings.endToEnd) : undefined;
+    const optional = [this.edge, this.edgeReach, this.tunnelChecks].filter((c): c is NonNullable<typeof c> => c !== undefined);
+    const collectors: Collector[] = [connector, this.origins, ...optional];
     this.runner = new CollectorRunner(collectors, (obs) => { this.observe(obs); }, { now: this.#now });
     if (e.apiToken === undefined) this.#log.info('edge view off: set edge.apiToken (a read-only Cloudflare API token), edge.accountId and edge.tunnelId to compare with what Cloudflare sees');
     else if (this.edge === undefined) this.#log.warn('edge view off: edge.apiToken is set but edge.accountId or edge.tunnelId is missing');
@@ -138,6 +142,7 @@ export class HealthWatch {
       edgeRtt: this.#metrics?.quic?.connections ?? [],
       ...(this.#expectedTunnelId === undefined ? {} : { expectedTunnelId: this.#expectedTunnelId }),
       ...(report === undefined ? {} : { reach: report }),
+      ...(this.tunnelChecks === undefined ? {} : { tunnelChecks: this.tunnelChecks.checks }),
     });
     return found.map((d) => ({ ...d, evidence: d.evidence.map((e) => ({ ...e, text: this.#redact(e.text) })) }));
   }

@@ -3,8 +3,8 @@
 // sources, so the reference lists exactly what a running sidecar serves.
 import type { Registry } from 'prom-client';
 import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
-import { collectorMetrics, type CollectorStats } from '../collectors/index.js';
-import type { Diagnosis } from '../diagnosis/index.js';
+import { collectorMetrics, type CollectorStats, tunnelCheckMetrics } from '../collectors/index.js';
+import type { Diagnosis, TunnelCheckView } from '../diagnosis/index.js';
 import type { EdgeReachReport, ProbeResult } from '../probers/index.js';
 import type { HealthSnapshot } from '../state/index.js';
 import type { RecordLabels } from '../telemetry/logs/index.js';
@@ -21,6 +21,7 @@ export interface HealthSources {
   readonly origins: { readonly results: ReadonlyMap<string, ProbeResult> };
   readonly edge: { readonly effectiveIntervalSeconds: number } | undefined;
   readonly edgeReach: { readonly report: EdgeReachReport | undefined } | undefined;
+  readonly tunnelChecks: { readonly checks: readonly TunnelCheckView[] } | undefined;
   readonly configFindings: ReadonlyMap<string, number> | undefined;
   readonly diagnosis: readonly Diagnosis[];
 }
@@ -42,6 +43,7 @@ export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics
         edgeReach: () => health.edgeReach?.report,
         configFindings: () => health.configFindings,
       }),
+      tunnelCheckMetrics(() => health.tunnelChecks?.checks ?? []),
       diagnosisMetrics(() => health.diagnosis),
       alerts,
     ],
@@ -72,7 +74,7 @@ export function renderFullMetricsDoc(): string {
     breakerOpen: () => false,
     restartReasons: RESTART_REASONS,
   });
-  const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined, edgeReach: undefined, configFindings: undefined, diagnosis: [] };
+  const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined, edgeReach: undefined, tunnelChecks: undefined, configFindings: undefined, diagnosis: [] };
   const alerts = alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] });
   return renderMetricsDoc(sidecarRegistry(health, pipeline, {}, alerts));
 }

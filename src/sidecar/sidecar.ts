@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import { type Alerting, type AlertInputs, startAlerting } from '../alerts/index.js';
 import { parseTunnelToken } from '../cloudflared/token.js';
 import type { Settings } from '../config/index.js';
-import type { Diagnosis } from '../diagnosis/index.js';
+import { type Diagnosis, tunnelVerdict } from '../diagnosis/index.js';
 import { buildServer, parseListen } from '../server/index.js';
 import { type ChildExit, RESTART_REASONS, Supervisor, supervisorOptions } from '../supervisor/index.js';
 import { type LineOutput, type RecordLabels, ReportThrottle } from '../telemetry/logs/index.js';
@@ -219,6 +219,7 @@ function alertInputs(health: HealthWatch, metrics: PipelineMetrics, logging: Log
     configFindings: [...(health.configFindings ?? [])].filter(([, n]) => n > 0).map(([finding, n]) => `${finding} (${String(n)})`),
     identity: { ...(labels.tunnel_id === undefined ? {} : { tunnel_id: labels.tunnel_id }), ...(labels.replica === undefined ? {} : { replica: labels.replica }), ...(labels.zone === undefined ? {} : { zone: labels.zone }) },
     diagnosis: health.diagnosis,
+    endToEnd: (health.tunnelChecks?.checks ?? []).map((c) => ({ url: c.url, served: tunnelVerdict(c) === 'served' })),
   };
 }
 

@@ -26,6 +26,7 @@ export function calmInputs(snapshot: HealthSnapshot = calmSnapshot()): AlertInpu
     configFindings: [],
     identity: { tunnel_id: TUNNEL_ID, replica: REPLICA, zone: 'eu-west-1a' },
     diagnosis: [],
+    endToEnd: [{ url: 'https://app.example.com/healthz', served: true }],
   };
 }
 
