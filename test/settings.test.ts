@@ -132,6 +132,9 @@ describe('settings: errors name the path, the bad value, what is expected and wh
     expect(messages({ env: {}, sets: ['supervisor.restoreQuicAfter=5m', 'edge.reachabilityInterval=0s'] })).toEqual([
       'TW_ERR_SETTINGS_CONFLICT supervisor.restoreQuicAfter is set but edge.reachabilityInterval is 0s, so nothing ever sees QUIC answer again',
     ]);
+    expect(messages({ env: {}, sets: ['endToEnd.interval=5s', 'endToEnd.timeout=5s'] })).toEqual([
+      'TW_ERR_SETTINGS_CONFLICT endToEnd.timeout is not shorter than endToEnd.interval, so a check would still wait when the next is due',
+    ]);
   });
 });
 

@@ -52,7 +52,7 @@ export function tunnelChecksCollector(settings: TunnelChecksSettings): TunnelChe
       return checks;
     },
     async collect({ signal, now }) {
-      checks = await Promise.all(
+      const done = await Promise.all(
         targets.map(async (target): Promise<TunnelCheckView> => {
           const at = now();
           const r = await runProbe(target, signal, DEFAULT_PROBERS.http);
@@ -69,6 +69,8 @@ export function tunnelChecksCollector(settings: TunnelChecksSettings): TunnelChe
           };
         }),
       );
+      // A run stopped by tunnelwatch's own stop or deadline says nothing about the tunnel: the last checks stand.
+      if (!signal.aborted) checks = done;
       return [];
     },
   };

@@ -5,6 +5,7 @@
 // Cloudflare could not get through to the connector: this replica's origin probe of the same hostname tells them
 // apart (down: the origin; up: the way through the connector). Over HTTP/2 cloudflared never notices an edge that
 // stopped answering, so "connected but not serving" is found here or nowhere. Pure.
+import { matchHost } from '../cloudflared/config/index.js';
 import type { HealthSnapshot } from '../state/index.js';
 import type { CauseId } from './causes.js';
 import type { Confidence, Evidence } from './evidence.js';
@@ -30,12 +31,12 @@ export type TunnelVerdict = 'served' | 'no_connector' | 'origin_error' | 'not_se
 /** Who answered the request, and so where it stopped. */
 export function tunnelVerdict(c: TunnelCheckView): TunnelVerdict {
   if (c.status === undefined) return /timeout .* in (first_byte|body)$/.test(c.error ?? '') ? 'not_serving' : 'edge_error';
-  const cloudflare = c.server?.toLowerCase() === 'cloudflare';
-  const code = /error code: (\d+)/.exec(c.head ?? '')?.[1];
-  if (c.status === 530 || code === '1033') return 'no_connector';
-  if (c.status === 524) return 'not_serving';
-  if (!cloudflare || code === undefined) return 'served';
-  return c.status === 502 || c.status === 504 ? 'origin_error' : 'edge_error';
+  // Cloudflare names itself on every proxied answer, the origin's too: only its error pages carry `error code: N`.
+  const code = c.server?.toLowerCase() === 'cloudflare' ? /^error code: (\d+)/.exec(c.head ?? '')?.[1] : undefined;
+  if (code === '1033') return 'no_connector';
+  if (code === '524' || (code === undefined && c.status === 524)) return 'not_serving';
+  if (code === undefined) return 'served';
+  return code === '502' || code === '504' ? 'origin_error' : 'edge_error';
 }
 
 /** A check in one line for evidence: `GET http://app.example.com/ through the tunnel: 524 (error code: 524) after 10.0 s, ray 8f1e...-LAX`. */
@@ -71,14 +72,18 @@ export function tunnelCheckFindings(checks: readonly TunnelCheckView[], s: Healt
         out.push({ cause: 'tunnel_no_connector', confidence: registered > 0 ? 'medium' : 'high', since: c.at, evidence: [seen, { source: 'reason', at: c.at, text: `this replica holds ${String(registered)} registered connection(s) to tunnel ${s?.tunnelId ?? '(unknown)'}` }] });
         break;
       case 'origin_error': {
-        const host = new URL(c.url).hostname;
-        const probe = s?.origins.find((o) => o.hostname === host);
+        const host = new URL(c.url).hostname.toLowerCase();
+        // The probe of the ingress rule that serves the hostname, wildcards included, as cloudflared matches it.
+        const probe = s?.origins.find((o) => o.hostname !== undefined && matchHost(o.hostname.toLowerCase(), host));
         if (probe?.state === 'up' && registered > 0) {
           const why = `this replica's probe of ${host} (${probe.service}) answers: the request did not get through a connector (this replica's, when it is the only one, or another's)`;
           out.push({ cause: 'tunnel_not_serving', confidence: 'medium', since: c.at, evidence: [seen, { source: 'probe', at: c.at, text: why }] });
           break;
         }
-        const probes = probe?.state === 'down' ? `this replica's probe finds ${host} down: ${probe.reason ?? 'no answer'}` : `this replica has no probe of ${host} that tells: see the origin causes listed`;
+        const probes =
+          probe?.state === 'down' ? `this replica's probe finds ${host} down: ${probe.reason ?? 'no answer'}`
+          : probe?.state === 'up' ? `this replica's probe of ${host} answers, but this replica holds no registered connection: another replica's connector took the request`
+          : `this replica has no probe of ${host} that tells: see the origin causes listed`;
         out.push({ cause: 'tunnel_origin_error', confidence: 'high', since: c.at, evidence: [seen, { source: 'probe', at: c.at, text: probes }] });
         break;
       }

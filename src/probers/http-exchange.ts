@@ -45,16 +45,21 @@ export function getOnce(run: ProbeRun, socket: Socket, settings: GetSettings): P
       run.answered = outcome;
       run.enter('body');
       let bytes = 0;
+      // Who answered is known from the headers; the head of the body follows as it arrives, so a body cut by the
+      // deadline still leaves what was read.
+      const [server, ray] = [header(res.headers.server), header(res.headers['cf-ray'])];
       const head: Buffer[] = [];
-      const done = (): void => {
-        if (settings.keepAnswer === true) {
-          const [server, ray] = [header(res.headers.server), header(res.headers['cf-ray'])];
-          run.found.answer = { ...(server === undefined ? {} : { server }), ...(ray === undefined ? {} : { ray }), head: Buffer.concat(head).subarray(0, KEPT_HEAD_BYTES).toString('utf8') };
-        }
-        resolve(outcome);
+      const keep = (): void => {
+        if (settings.keepAnswer !== true) return;
+        run.found.answer = { ...(server === undefined ? {} : { server }), ...(ray === undefined ? {} : { ray }), head: Buffer.concat(head).subarray(0, KEPT_HEAD_BYTES).toString('utf8') };
       };
+      keep();
+      const done = (): void => { resolve(outcome); };
       res.on('data', (chunk: Buffer) => {
-        if (settings.keepAnswer === true && bytes < KEPT_HEAD_BYTES) head.push(chunk);
+        if (settings.keepAnswer === true && bytes < KEPT_HEAD_BYTES) {
+          head.push(chunk);
+          keep();
+        }
         bytes += chunk.length;
         if (bytes >= MAX_BODY_BYTES) done();
       });

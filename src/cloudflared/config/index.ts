@@ -4,7 +4,7 @@ export { parseCloudflaredConfig, type CloudflaredConfig, type ConfigShape, type 
 export type { FlagValue } from './flags.js';
 export { INGRESS_CODES } from './ingress-codes.js';
 export { lintIngress } from './ingress-lint.js';
-export { findMatchingRule, matchIngress } from './ingress-match.js';
+export { findMatchingRule, matchHost, matchIngress } from './ingress-match.js';
 export { validateCloudflaredConfig } from './ingress-validate.js';
 export { lintConfigFile } from './lint.js';
 export { DEFAULT_ORIGIN_REQUEST, type OriginRequest } from './origin-request.js';
