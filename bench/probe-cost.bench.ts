@@ -5,6 +5,7 @@
 // The origins live in a child process, so neither prober's CPU includes serving them.
 // Prints figures; not a test. Run: npm run build && node dist/bench/probe-cost.bench.js
 // (BENCH_ORIGINS=N, BENCH_CONCURRENCY=N, BENCH_RENDERS=N)
+import { incidentMetrics } from '../src/incidents/index.js';
 import { spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -150,6 +151,7 @@ async function renderTimes(targets: readonly ProbeTarget[], results: ReadonlyMap
     pipeline,
     { replica: 'bench' },
     alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] }),
+    incidentMetrics(() => 0),
   );
   let body = '';
   for (let i = 0; i < 20; i++) body = await registry.metrics();

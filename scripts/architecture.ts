@@ -14,7 +14,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['analysis', 'telemetry'],
   ['supervisor', 'probers'],
   ['collectors'],
-  ['alerts', 'doctor'],
+  ['alerts', 'doctor', 'incidents'],
   ['server'],
   ['emulator'],
   ['sidecar'],

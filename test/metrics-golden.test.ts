@@ -22,6 +22,7 @@ import { PipelineMetrics } from '../src/telemetry/metrics/pipeline-metrics.js';
 import { Emulated } from './emulator-cloudflared-harness.js';
 import { UPDATE_GOLDEN } from './fixtures/metrics/golden.js';
 import { RESTART_REASONS } from '../src/supervisor/restart-policy.js';
+import { incidentMetrics } from '../src/incidents/index.js';
 import { diagnose } from '../src/diagnosis/index.js';
 
 const GOLDEN = fileURLToPath(new URL('fixtures/metrics-golden.txt', import.meta.url));
@@ -171,7 +172,7 @@ async function render(): Promise<string> {
     restartReasons: RESTART_REASONS,
   });
   const alerts = alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] });
-  const registry = sidecarRegistry(health, pipeline, { replica: 'replica-a', zone: 'zone-1' }, alerts);
+  const registry = sidecarRegistry(health, pipeline, { replica: 'replica-a', zone: 'zone-1' }, alerts, incidentMetrics((trigger) => (trigger === 'down' ? 1 : 0)));
   return normalise(await registry.metrics());
 }
 

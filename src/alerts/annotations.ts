@@ -11,6 +11,8 @@ export interface Annotations {
   readonly cause?: string;
   /** What to do about the first cause, and where its runbook is. */
   readonly remediation?: string;
+  /** The path of the newest incident bundle of the replica, on that replica's disk. */
+  readonly incident?: string;
 }
 
 const LABEL_REF = /\{\{\s*\$labels\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;

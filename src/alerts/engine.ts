@@ -2,7 +2,6 @@
 // lifecycle (pending, firing, keep-firing, resolved). Every transition is a log record and a span. No timers
 // and no clock of its own: the scheduler passes the evaluation time in.
 import { pointSpan } from '../telemetry/tracing/index.js';
-import type { Diagnosis } from '../diagnosis/index.js';
 import { alertAnnotations, alertLabels, labelsKey, type Annotations } from './annotations.js';
 import { causeAnnotations } from './causes.js';
 import { LOG_DROP_WINDOW_MS, type AlertName, type Severity } from './catalogue.js';
@@ -35,6 +34,8 @@ export interface FiringAlert {
   /** The diagnosed causes behind it and the fix, when tunnelwatch found any (the annotations of the same names). */
   readonly cause?: string;
   readonly remediation?: string;
+  /** The newest incident bundle of this replica (its path), when one was written. */
+  readonly incident?: string;
   /** When the condition started to hold. */
   readonly activeAt: number;
   readonly firingSince: number;
@@ -81,7 +82,7 @@ export class AlertEngine {
       const next = step(prev, true, now, h.rule);
       if (next === undefined) continue;
       // Annotations are rendered on every evaluation: the diagnosis behind an alert can change while it holds.
-      const annotations = this.#annotations(h.rule, { ...h.ruleLabels, ...h.labels }, inputs.diagnosis);
+      const annotations = this.#annotations(h.rule, { ...h.ruleLabels, ...h.labels }, inputs);
       const instance: AlertInstance =
         prev && prev.state !== 'resolved'
           ? { ...prev, ...lifecycleOf(next), annotations }
@@ -120,6 +121,7 @@ export class AlertEngine {
         runbookUrl: i.annotations.runbook_url,
         ...(i.annotations.cause === undefined ? {} : { cause: i.annotations.cause }),
         ...(i.annotations.remediation === undefined ? {} : { remediation: i.annotations.remediation }),
+        ...(i.annotations.incident === undefined ? {} : { incident: i.annotations.incident }),
         activeAt: i.activeAt,
         firingSince: i.firedAt ?? i.activeAt,
         ...(i.keepFiringSince === undefined ? {} : { keepFiringSince: i.keepFiringSince }),
@@ -128,8 +130,10 @@ export class AlertEngine {
     return out;
   }
 
-  #annotations(rule: EffectiveRule, labels: Labels, diagnosis: readonly Diagnosis[]): Annotations {
-    return { ...alertAnnotations(rule.definition, labels, this.#runbookBaseUrl), ...causeAnnotations(rule.definition.alert, diagnosis) };
+  #annotations(rule: EffectiveRule, labels: Labels, inputs: AlertInputs): Annotations {
+    // What this replica looked like when it went down travels with the alerts about this replica.
+    const bundle = inputs.incident !== undefined && rule.definition.labels.includes('replica') ? { incident: inputs.incident.path } : {};
+    return { ...alertAnnotations(rule.definition, labels, this.#runbookBaseUrl), ...causeAnnotations(rule.definition.alert, inputs.diagnosis), ...bundle };
   }
 
   #set(prev: AlertInstance | undefined, next: AlertInstance, now: number): void {

@@ -18,6 +18,8 @@ Commands:
                       check what the troubleshooting of a tunnel asks for from this host (config,
                       token, DNS, TCP/UDP 7844, origins, the running connector), each PASS/WARN/FAIL
                       with the fix; exit 0 nothing failed, 1 a check failed, 2 usage
+  incident [--tunnelwatch URL] [--token-file FILE] [--json]
+                      ask a running tunnelwatch to write an incident bundle now and print its path
   run [--cloudflared PATH|emulator] [--listen HOST:PORT] [--for DURATION]
                       run cloudflared under supervision and ship every log record (stdout JSON,
                       Loki and syslog through a disk spool); exit 0 clean, 3 killed, 4 crash loop
@@ -44,6 +46,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   ingress: async (args, io) => (await import('./commands/ingress.js')).ingressCommand(args, io),
   analyze: async (args, io) => (await import('./commands/analyze.js')).analyzeCommand(args, io),
   doctor: async (args, io) => (await import('./commands/doctor.js')).doctorCommand(args, io),
+  incident: async (args, io) => (await import('./commands/incident.js')).incidentCommand(args, io),
   run: async (args, io) => (await import('./commands/run.js')).runCommand(args, io),
   settings: async (args, io) => (await import('./commands/settings.js')).settingsCommand(args, io),
   demo: async (args, io) => (await import('./commands/demo.js')).demoCommand(args, io),

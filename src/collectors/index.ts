@@ -7,4 +7,5 @@ export { collectorMetrics } from './metrics.js';
 export { originsCollector, readConfig, type OriginsCollector } from './origins.js';
 export { tunnelCheckMetrics } from './tunnel-check-metrics.js';
 export { tunnelChecksCollector, type TunnelChecksCollector } from './tunnel-checks.js';
+export { boundedFetch } from './bounded-fetch.js';
 export { CollectorRunner, type CollectorStats } from './runner.js';

@@ -134,6 +134,20 @@ const endToEnd = z.strictObject({
   entrance: hostPort().optional(),
 });
 
+/** Incident bundles: what this replica looked like when it went down (or when asked), kept on disk, redacted. */
+const incidents = z.strictObject({
+  /** Unset: `incidents` in logs.spoolDir. */
+  dir: nonEmpty().optional(),
+  /** Write one when the connector's state turns down. */
+  onDown: flag().prefault(true),
+  /** Bundles kept; older ones are removed, so the directory holds at most keep × maxBytes. */
+  keep: integer(1, 1000).prefault(10),
+  /** Largest bundle; the oldest records are left out to fit. */
+  maxBytes: integer(64 * 1024, 256 * 1024 * 1024).prefault(4 * 1024 * 1024),
+  /** Bundles on a state change at most this often: a flapping connector writes one, not hundreds. */
+  minInterval: duration({ min: 0 }).prefault('10m'),
+});
+
 /** Thresholds the diagnosis names latency causes by. */
 const diagnosis = z.strictObject({
   /** An origin that answers its probe slower than this is named slow (origin_slow). */
@@ -214,6 +228,7 @@ export const settingsSchema = z.strictObject({
   origins: origins.prefault({}),
   diagnosis: diagnosis.prefault({}),
   endToEnd: endToEnd.prefault({}),
+  incidents: incidents.prefault({}),
   alerts: alerts.prefault({}),
   logs: logs.prefault({}),
 });

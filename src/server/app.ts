@@ -10,7 +10,7 @@ import type { HealthSnapshot } from '../state/index.js';
 import { bearerGuard } from './auth.js';
 import { healthRoutes } from './routes/probes.js';
 import { metricsRoutes } from './routes/metrics.js';
-import { statusRoutes } from './routes/status.js';
+import { statusRoutes, type IncidentEndpoint } from './routes/status.js';
 
 /**
  * What one client may hold of a server that listens on 0.0.0.0 by default: headers within 10 s, a whole request
@@ -40,6 +40,8 @@ export interface ServerOptions {
   readonly alerts?: () => readonly FiringAlert[];
   /** Why the connector is in its state, shown on /status and the page; without it neither has a why. */
   readonly diagnosis?: () => readonly Diagnosis[];
+  /** Incident bundles: the newest one on /status, and POST /incidents to write one now. */
+  readonly incidents?: IncidentEndpoint;
   /** SERVER_LIMITS unless a test asks for tighter ones. */
   readonly limits?: ServerLimits;
 }
@@ -62,6 +64,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const guard = bearerGuard(options.server);
   void app.register(metricsRoutes(options.registry));
   void app.register(healthRoutes(options.snapshot, options.server.readyRequiresOrigins));
-  void app.register(statusRoutes(options.snapshot, now, guard, { ...(options.alerts ? { alerts: options.alerts } : {}), ...(options.diagnosis ? { diagnosis: options.diagnosis } : {}) }));
+  void app.register(statusRoutes(options.snapshot, now, guard, { ...(options.alerts ? { alerts: options.alerts } : {}), ...(options.diagnosis ? { diagnosis: options.diagnosis } : {}), ...(options.incidents ? { incidents: options.incidents } : {}) }));
   return app;
 }

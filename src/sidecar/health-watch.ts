@@ -24,6 +24,8 @@ export interface HealthWatchOptions {
   readonly redact?: (text: string) => string;
   /** The causes found, each time they are checked (every non-log observation, and lines that prove a cause). */
   readonly onDiagnosis?: (diagnosis: readonly Diagnosis[]) => void;
+  /** The connector's state changed (healthy, degraded, down, ...). */
+  readonly onStateChange?: (before: HealthSnapshot, after: HealthSnapshot) => void;
 }
 
 export class HealthWatch {
@@ -47,6 +49,7 @@ export class HealthWatch {
   readonly #expectedTunnelId: string | undefined;
   readonly #redact: (text: string) => string;
   readonly #onDiagnosis: ((diagnosis: readonly Diagnosis[]) => void) | undefined;
+  readonly #onStateChange: ((before: HealthSnapshot, after: HealthSnapshot) => void) | undefined;
 
   /** The Cloudflare SDK (tens of MB) loads only when the edge view is configured. */
   static async create(o: HealthWatchOptions): Promise<HealthWatch> {
@@ -76,6 +79,7 @@ export class HealthWatch {
     this.#expectedTunnelId = settings.edge.tunnelId;
     this.#redact = o.redact ?? ((text) => text);
     this.#onDiagnosis = o.onDiagnosis;
+    this.#onStateChange = o.onStateChange;
     this.model = model;
     this.origins = originsCollector(settings.origins);
     const e = settings.edge;
@@ -170,6 +174,7 @@ export class HealthWatch {
     }
     for (const change of describeChanges(before, after, () => this.diagnosis)) this.#log[change.level](change.fields, change.message);
     if (o.kind !== 'log') this.#announce();
+    if (before.state !== after.state) this.#onStateChange?.(before, after);
   }
 
   /** Logs each cause when it is first found (with its evidence and fix) and when it is gone. */

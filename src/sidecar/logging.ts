@@ -2,7 +2,7 @@
 // stdout, and tunnelwatch's own logger feeding the same pipeline.
 import { readTextOrUndefined } from '../base/index.js';
 import type { Settings } from '../config/index.js';
-import { createLogger, type LineOutput, type Logger, LogPipeline, type RecordLabels, Redactor } from '../telemetry/logs/index.js';
+import { createLogger, type LineOutput, type Logger, LogPipeline, RecentLines, type RecordLabels, Redactor } from '../telemetry/logs/index.js';
 import { openLokiSink, openSyslogSink, type SpoolPlace, type SpoolShipperSink } from '../telemetry/sinks/index.js';
 
 export interface Logging {
@@ -12,6 +12,8 @@ export interface Logging {
   readonly logger: Logger;
   /** The spooled sinks configured (Loki, syslog), for their metrics. */
   readonly sinks: readonly SpoolShipperSink<unknown>[];
+  /** The newest records as written, for incident bundles. */
+  readonly recent: RecentLines;
   /** Ships what is spooled until the deadline, then closes the spools. */
   stop(deadlineMs: number): Promise<void>;
 }
@@ -52,9 +54,12 @@ export async function startLogging(settings: Settings, options: LoggingOptions):
   if (loki !== undefined) sinks.push(await openLokiSink(loki, place('loki'), { onProblem, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) }));
   if (syslog !== undefined) sinks.push((await openSyslogSink(syslog, place('syslog'))));
   const redactor = new Redactor(secretValues(settings));
+  // Enough for the minutes before an incident, bounded whatever the flood.
+  const recent = new RecentLines(2000, 1 << 20);
   const pipeline = new LogPipeline({
     redactor,
     sinks,
+    recent,
     ...(options.stdout === undefined ? {} : { stdout: options.stdout }),
     ...(options.onPressure === undefined ? {} : { onPressure: options.onPressure }),
     onSinkError: (sink, error, records) => {
@@ -69,6 +74,7 @@ export async function startLogging(settings: Settings, options: LoggingOptions):
     redactor,
     logger,
     sinks,
+    recent,
     stop: async (deadlineMs) => {
       await pipeline.close();
       await Promise.all(sinks.map((sink) => sink.stop(deadlineMs)));

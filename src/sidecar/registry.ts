@@ -10,6 +10,7 @@ import type { HealthSnapshot } from '../state/index.js';
 import type { RecordLabels } from '../telemetry/logs/index.js';
 import { buildRegistry, diagnosisMetrics, type MetricSet, PipelineMetrics, renderMetricsDoc } from '../telemetry/metrics/index.js';
 import { alertMetrics, effectiveRules } from '../alerts/index.js';
+import { incidentMetrics } from '../incidents/index.js';
 import { VERSION } from '../base/index.js';
 import { RESTART_REASONS } from '../supervisor/index.js';
 
@@ -26,7 +27,7 @@ export interface HealthSources {
   readonly diagnosis: readonly Diagnosis[];
 }
 
-export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics, labels: Readonly<RecordLabels>, alerts: MetricSet): Registry {
+export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics, labels: Readonly<RecordLabels>, alerts: MetricSet, incidents: MetricSet): Registry {
   return buildRegistry(
     {
       snapshot: () => health.snapshot,
@@ -46,6 +47,7 @@ export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics
       tunnelCheckMetrics(() => health.tunnelChecks?.checks ?? []),
       diagnosisMetrics(() => health.diagnosis),
       alerts,
+      incidents,
     ],
   );
 }
@@ -76,5 +78,5 @@ export function renderFullMetricsDoc(): string {
   });
   const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined, edgeReach: undefined, tunnelChecks: undefined, configFindings: undefined, diagnosis: [] };
   const alerts = alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] });
-  return renderMetricsDoc(sidecarRegistry(health, pipeline, {}, alerts));
+  return renderMetricsDoc(sidecarRegistry(health, pipeline, {}, alerts, incidentMetrics(() => 0)));
 }

@@ -9,6 +9,8 @@ import { type Alerting, type AlertInputs, startAlerting } from '../alerts/index.
 import { parseTunnelToken } from '../cloudflared/token.js';
 import type { Settings } from '../config/index.js';
 import { type Diagnosis, tunnelVerdict } from '../diagnosis/index.js';
+import type { StoredBundle } from '../incidents/index.js';
+import type { HealthSnapshot } from '../state/index.js';
 import { buildServer, parseListen } from '../server/index.js';
 import { type ChildExit, RESTART_REASONS, Supervisor, supervisorOptions } from '../supervisor/index.js';
 import { type LineOutput, type RecordLabels, ReportThrottle } from '../telemetry/logs/index.js';
@@ -17,6 +19,7 @@ import { startTracing, traceFields, type Tracing } from '../telemetry/tracing/in
 import { VERSION } from '../base/index.js';
 import { connectorCommand } from './connector-command.js';
 import { HealthWatch } from './health-watch.js';
+import { IncidentBundles } from './incident-bundles.js';
 import { sidecarRegistry } from './registry.js';
 import { startLogging, type Logging } from './logging.js';
 import { lockSpoolDir, type SpoolLock } from './spool-lock.js';
@@ -133,14 +136,17 @@ export class Sidecar {
       restartReasons: RESTART_REASONS,
       spoolDrops,
     });
-    // The supervision acts on causes (restore QUIC) and the health watch reads the supervisor: wired after both exist.
+    // The supervision acts on causes (restore QUIC), incident bundles on state changes, and the health watch reads the
+    // supervisor: wired once all exist.
     let onDiagnosis: (diagnosis: readonly Diagnosis[]) => void = () => undefined;
+    let onStateChange: (before: HealthSnapshot, after: HealthSnapshot) => void = () => undefined;
     const health = await HealthWatch.create({
       settings,
       logger: log,
       metricsAddress: () => supervisor.metricsAddress,
       redact: (text) => logging.redactor.text(text),
       onDiagnosis: (diagnosis) => { onDiagnosis(diagnosis); },
+      onStateChange: (before, after) => { onStateChange(before, after); },
     });
     const supervision = startSupervision({
       settings,
@@ -153,14 +159,34 @@ export class Sidecar {
       onProcess: (observation) => { health.observe(observation); },
     });
     onDiagnosis = (diagnosis) => { supervision.quicFallbackPersists(diagnosis.find((d) => d.cause === 'quic_fallback_persists')); };
+    const incidents = new IncidentBundles({
+      settings,
+      log,
+      snapshot: () => health.snapshot,
+      diagnosis: () => health.diagnosis,
+      alerts: () => alerting.firing(),
+      probes: () => ({ origins: Object.fromEntries(health.origins.results), throughTunnel: health.tunnelChecks?.checks ?? [] }),
+      metrics: () => registry.metrics(),
+      connectorAddress: () => supervisor.metricsAddress,
+      records: () => logging.recent.lines(),
+      redact: (value) => logging.redactor.value(value),
+    });
+    onStateChange = (before, after) => { incidents.stateChanged(before, after); };
     const alerting = startAlerting({
       settings,
-      inputs: () => alertInputs(health, metrics, logging, supervision, labels),
+      inputs: () => alertInputs(health, metrics, logging, supervision, labels, incidents.last),
       log: (level, fields, msg) => { log[level](fields, msg); },
     });
-    const registry = sidecarRegistry(health, metrics, labels, alerting.metrics);
+    const registry = sidecarRegistry(health, metrics, labels, alerting.metrics, incidents.metrics);
     // What cloudflared wrote reaches /status too (last errors, evidence lines): redacted as the log records are.
-    const server = buildServer({ snapshot: () => logging.redactor.value(health.snapshot), registry, server: settings.server, alerts: () => alerting.firing(), diagnosis: () => health.diagnosis });
+    const server = buildServer({
+      snapshot: () => logging.redactor.value(health.snapshot),
+      registry,
+      server: settings.server,
+      alerts: () => alerting.firing(),
+      diagnosis: () => health.diagnosis,
+      incidents: { last: () => incidents.last, write: () => incidents.write('on_demand', 'asked for through POST /incidents') },
+    });
     let address: string;
     try {
       address = await listen(server, settings.server.listen);
@@ -207,7 +233,7 @@ export class Sidecar {
 }
 
 /** What the alert rules read, gathered from every part at evaluation time. */
-function alertInputs(health: HealthWatch, metrics: PipelineMetrics, logging: Logging, supervision: Supervision, labels: RecordLabels): AlertInputs {
+function alertInputs(health: HealthWatch, metrics: PipelineMetrics, logging: Logging, supervision: Supervision, labels: RecordLabels, incident: StoredBundle | undefined): AlertInputs {
   const certificates = new Map<string, number>();
   for (const [key, result] of health.origins.results) if (result.tlsNotAfter !== undefined) certificates.set(key, result.tlsNotAfter);
   return {
@@ -220,6 +246,7 @@ function alertInputs(health: HealthWatch, metrics: PipelineMetrics, logging: Log
     identity: { ...(labels.tunnel_id === undefined ? {} : { tunnel_id: labels.tunnel_id }), ...(labels.replica === undefined ? {} : { replica: labels.replica }), ...(labels.zone === undefined ? {} : { zone: labels.zone }) },
     diagnosis: health.diagnosis,
     endToEnd: (health.tunnelChecks?.checks ?? []).map((c) => ({ url: c.url, served: tunnelVerdict(c) === 'served' })),
+    ...(incident === undefined ? {} : { incident: { path: incident.path, at: incident.at } }),
   };
 }
 

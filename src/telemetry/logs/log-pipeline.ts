@@ -2,6 +2,7 @@
 // durable in each spooled sink (Loki, syslog) before it is written to stdout. "Durable before visible":
 // any record a person saw on stdout survives a kill -9 of tunnelwatch and is shipped after the restart.
 // Records are batched for at most `flushIntervalMs`, so one fsync serves many lines.
+import type { RecentLines } from './recent-lines.js';
 import type { LogRecord } from './log-record.js';
 import type { Redactor } from './redact.js';
 
@@ -36,6 +37,8 @@ export interface PipelineOptions {
    * false once the backlog has halved. Memory stays bounded instead of growing with the burst.
    */
   readonly onPressure?: (saturated: boolean) => void;
+  /** Keeps the newest records (redacted lines) for `recent()`, e.g. for incident bundles. */
+  readonly recent?: RecentLines;
 }
 
 export interface PipelineCounters {
@@ -74,6 +77,7 @@ export class LogPipeline {
     }
     this.#records.push(clean);
     this.#lines.push(line);
+    this.#o.recent?.add(line);
     this.counters.records++;
     this.counters.bySource[clean.source]++;
     this.#queuedBytes += line.length;

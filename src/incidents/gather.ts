@@ -1,0 +1,32 @@
+// What cloudflared's own metrics server says at the moment of an incident: /ready, /metrics, /config and the
+// /diag endpoints that `cloudflared tunnel diag` reads (absent from older versions: their 404 is kept as it came).
+// Each answer is read up to a bound and within a deadline; a failure is kept as its error, never thrown.
+import { boundedFetch } from '../collectors/index.js';
+import type { Fetched } from './bundle.js';
+
+export const CONNECTOR_PATHS = ['/ready', '/metrics', '/config', '/diag/tunnel', '/diag/configuration', '/diag/system'] as const;
+
+const describe = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return `${error.message}${typeof code === 'string' ? ` (${code})` : ''}`;
+};
+
+/** Every CONNECTOR_PATHS answer of cloudflared at `address` (host:port); all failed when there is none yet. */
+export async function gatherConnector(address: string | undefined, timeoutMs: number, maxBytes: number): Promise<Record<string, Fetched>> {
+  if (address === undefined) {
+    return Object.fromEntries(CONNECTOR_PATHS.map((p) => [p, { error: 'cloudflared has not announced its metrics address (not running, or not started yet)' }]));
+  }
+  const get = boundedFetch(maxBytes);
+  const answers = await Promise.all(
+    CONNECTOR_PATHS.map(async (path): Promise<[string, Fetched]> => {
+      try {
+        const res = await get(`http://${address}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+        return [path, { status: res.status, body: await res.text() }];
+      } catch (error) {
+        return [path, { error: describe(error) }];
+      }
+    }),
+  );
+  return Object.fromEntries(answers);
+}
