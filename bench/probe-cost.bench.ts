@@ -150,8 +150,7 @@ async function renderTimes(targets: readonly ProbeTarget[], results: ReadonlyMap
     { snapshot, connectorMetrics: fixtureConnectorMetrics(), runner: { stats }, origins: { results }, edge: undefined, edgeReach: undefined, tunnelChecks: undefined, configFindings: undefined, diagnosis: [] },
     pipeline,
     { replica: 'bench' },
-    alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] }),
-    incidentMetrics(() => 0),
+    [alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] }), incidentMetrics(() => 0)],
   );
   let body = '';
   for (let i = 0; i < 20; i++) body = await registry.metrics();

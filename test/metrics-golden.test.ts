@@ -22,6 +22,7 @@ import { PipelineMetrics } from '../src/telemetry/metrics/pipeline-metrics.js';
 import { Emulated } from './emulator-cloudflared-harness.js';
 import { UPDATE_GOLDEN } from './fixtures/metrics/golden.js';
 import { RESTART_REASONS } from '../src/supervisor/restart-policy.js';
+import { fenceMetrics } from '../src/sidecar/fencing.js';
 import { incidentMetrics } from '../src/incidents/index.js';
 import { diagnose } from '../src/diagnosis/index.js';
 
@@ -172,7 +173,7 @@ async function render(): Promise<string> {
     restartReasons: RESTART_REASONS,
   });
   const alerts = alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] });
-  const registry = sidecarRegistry(health, pipeline, { replica: 'replica-a', zone: 'zone-1' }, alerts, incidentMetrics((trigger) => (trigger === 'down' ? 1 : 0)));
+  const registry = sidecarRegistry(health, pipeline, { replica: 'replica-a', zone: 'zone-1' }, [alerts, incidentMetrics((trigger) => (trigger === 'down' ? 1 : 0)), fenceMetrics(() => false, () => ({ fence: 1, unfence: 1 }))]);
   return normalise(await registry.metrics());
 }
 

@@ -13,6 +13,8 @@ export interface Annotations {
   readonly remediation?: string;
   /** The path of the newest incident bundle of the replica, on that replica's disk. */
   readonly incident?: string;
+  /** The replica's self-fencing: fenced since when and why, or unfenced a short while ago. */
+  readonly fence?: string;
 }
 
 const LABEL_REF = /\{\{\s*\$labels\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;

@@ -10,6 +10,9 @@ import type { EffectiveRule } from './overrides.js';
 import { CONDITIONS, type AlertInputs, type Labels } from './rules.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** How long an incident bundle is named in the annotations of this replica's alerts. */
+export const INCIDENT_ANNOTATION_MS = 60 * 60_000;
 export type LogFn = (level: LogLevel, fields: Record<string, unknown>, msg: string) => void;
 
 /** One alert instance (one label set of one rule) that is pending, firing or recently resolved. */
@@ -36,6 +39,8 @@ export interface FiringAlert {
   readonly remediation?: string;
   /** The newest incident bundle of this replica (its path), when one was written. */
   readonly incident?: string;
+  /** This replica's self-fencing, when fenced now or a short while ago. */
+  readonly fence?: string;
   /** When the condition started to hold. */
   readonly activeAt: number;
   readonly firingSince: number;
@@ -82,7 +87,7 @@ export class AlertEngine {
       const next = step(prev, true, now, h.rule);
       if (next === undefined) continue;
       // Annotations are rendered on every evaluation: the diagnosis behind an alert can change while it holds.
-      const annotations = this.#annotations(h.rule, { ...h.ruleLabels, ...h.labels }, inputs);
+      const annotations = this.#annotations(h.rule, { ...h.ruleLabels, ...h.labels }, inputs, now);
       const instance: AlertInstance =
         prev && prev.state !== 'resolved'
           ? { ...prev, ...lifecycleOf(next), annotations }
@@ -122,6 +127,7 @@ export class AlertEngine {
         ...(i.annotations.cause === undefined ? {} : { cause: i.annotations.cause }),
         ...(i.annotations.remediation === undefined ? {} : { remediation: i.annotations.remediation }),
         ...(i.annotations.incident === undefined ? {} : { incident: i.annotations.incident }),
+        ...(i.annotations.fence === undefined ? {} : { fence: i.annotations.fence }),
         activeAt: i.activeAt,
         firingSince: i.firedAt ?? i.activeAt,
         ...(i.keepFiringSince === undefined ? {} : { keepFiringSince: i.keepFiringSince }),
@@ -130,10 +136,13 @@ export class AlertEngine {
     return out;
   }
 
-  #annotations(rule: EffectiveRule, labels: Labels, inputs: AlertInputs): Annotations {
-    // What this replica looked like when it went down travels with the alerts about this replica.
-    const bundle = inputs.incident !== undefined && rule.definition.labels.includes('replica') ? { incident: inputs.incident.path } : {};
-    return { ...alertAnnotations(rule.definition, labels, this.#runbookBaseUrl), ...causeAnnotations(rule.definition.alert, inputs.diagnosis), ...bundle };
+  #annotations(rule: EffectiveRule, labels: Labels, inputs: AlertInputs, now: number): Annotations {
+    // What this replica looked like when it went down travels with the alerts about this replica, while it is recent.
+    const mine = rule.definition.labels.includes('replica');
+    const { incident } = inputs;
+    const bundle = incident !== undefined && mine && now - incident.at < INCIDENT_ANNOTATION_MS ? { incident: incident.path } : {};
+    const fence = inputs.fence !== undefined && mine ? { fence: inputs.fence } : {};
+    return { ...alertAnnotations(rule.definition, labels, this.#runbookBaseUrl), ...causeAnnotations(rule.definition.alert, inputs.diagnosis), ...bundle, ...fence };
   }
 
   #set(prev: AlertInstance | undefined, next: AlertInstance, now: number): void {

@@ -26,6 +26,8 @@ export interface AlertInputs {
   readonly identity: AlertIdentity;
   /** Why, as the diagnosis says: carried in the `cause` and `remediation` annotations. */
   readonly diagnosis: readonly Diagnosis[];
+  /** This replica's self-fencing, in words, while fenced and for a while after (fencing.enabled). */
+  readonly fence?: string;
   /** The newest incident bundle this replica wrote, if any. */
   readonly incident?: { readonly path: string; readonly at: number };
   /** The latest request through the tunnel to each endToEnd.urls entry, and whether the origin answered it. */

@@ -148,6 +148,23 @@ const incidents = z.strictObject({
   minInterval: duration({ min: 0 }).prefault('10m'),
 });
 
+/** Self-fencing: a replica whose origins are all down steps aside while siblings serve them (off by default). */
+const fencing = z.strictObject({
+  enabled: flag().prefault(false),
+  /** The siblings' tunnelwatch base URLs (e.g. http://tunnelwatch-1.tunnelwatch:9464). */
+  peers: stringList(httpUrl()).prefault([]),
+  /** host:port of a name whose A/AAAA records are the siblings (a headless Service), in addition to peers. */
+  peersDns: hostPort().optional(),
+  /** How often the siblings' /status is read. */
+  interval: duration({ min: 1000 }).prefault('10s'),
+  /** How long the conditions must hold before this replica fences. */
+  after: duration({ min: 0 }).prefault('1m'),
+  /** How long some origin must answer again before it unfences. */
+  unfenceAfter: duration({ min: 0 }).prefault('30s'),
+  /** Siblings that must serve what this replica cannot. */
+  minServingPeers: integer(1, 100).prefault(1),
+});
+
 /** Thresholds the diagnosis names latency causes by. */
 const diagnosis = z.strictObject({
   /** An origin that answers its probe slower than this is named slow (origin_slow). */
@@ -229,6 +246,7 @@ export const settingsSchema = z.strictObject({
   diagnosis: diagnosis.prefault({}),
   endToEnd: endToEnd.prefault({}),
   incidents: incidents.prefault({}),
+  fencing: fencing.prefault({}),
   alerts: alerts.prefault({}),
   logs: logs.prefault({}),
 });

@@ -1,7 +1,7 @@
 // One incident bundle as a JSON document: what tunnelwatch knew when it was written (the snapshot, the diagnosis,
 // the firing alerts, the probes), what cloudflared served on its metrics address, both /metrics texts, the
-// settings with secrets hidden, and the newest records. Bounded: each text is cut at a quarter of the bundle's
-// bound and the oldest records are left out until the whole fits. Pure: the caller redacts and writes.
+// settings with secrets hidden, and the newest records. Bounded: the texts are cut and the oldest records left out
+// until the whole fits. Pure: the caller gathers and writes.
 
 /** One answer of cloudflared's metrics server, or why there was none. */
 export interface Fetched {
@@ -31,7 +31,11 @@ export interface BundleInput {
   readonly records: readonly string[];
 }
 
-const cut = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max)}\n… cut at ${String(max)} of ${String(text.length)} characters`);
+/** `text` cut to at most `max` UTF-8 bytes (and a note of how much there was); a cut character becomes U+FFFD. */
+function cut(text: string, max: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  return bytes.length <= max ? text : `${bytes.subarray(0, max).toString('utf8')}\n… cut at ${String(max)} of ${String(bytes.length)} bytes`;
+}
 
 const parsed = (line: string): unknown => {
   try {
@@ -41,36 +45,47 @@ const parsed = (line: string): unknown => {
   }
 };
 
+/** The smallest share a text is cut to before the bundle gives up fitting it (the records go first). */
+const MIN_SECTION_BYTES = 1024;
+
 /**
- * The bundle's text, at most `maxBytes` long (UTF-8), with `redact` applied to every string in it. Records are kept
- * newest first until the bound, then shown oldest first; `recordsLeftOut` says how many did not fit.
+ * The bundle's text (compact JSON; `jq .` shows it indented), at most `maxBytes` UTF-8 bytes unless the snapshot
+ * alone is larger. `redact` is applied to every part before anything is cut, so no secret is cut in two. The texts
+ * (both /metrics, cloudflared's answers) get an eighth of the bound each, less if the rest does not fit; records are
+ * kept newest first until the bound, then shown oldest first, and `recordsLeftOut` says how many did not fit.
  */
 export function renderBundle(input: BundleInput, maxBytes: number, redact: <T>(value: T) => T): string {
-  const section = Math.floor(maxBytes / 4);
-  const connector = Object.fromEntries(Object.entries(input.connector).map(([path, f]) => [path, f.body === undefined ? f : { ...f, body: cut(f.body, section) }]));
-  const head = redact({
+  const clean = redact({ ...input, records: [] as string[] });
+  const head = (section: number): Record<string, unknown> => ({
     kind: 'tunnelwatch incident bundle',
-    at: new Date(input.at).toISOString(),
-    trigger: input.trigger,
-    reason: input.reason,
-    version: input.version,
-    snapshot: input.snapshot,
-    diagnosis: input.diagnosis,
-    alerts: input.alerts,
-    probes: input.probes,
-    connector,
-    metrics: cut(input.metrics, section),
-    settings: input.settings,
+    at: new Date(clean.at).toISOString(),
+    trigger: clean.trigger,
+    reason: clean.reason,
+    version: clean.version,
+    snapshot: clean.snapshot,
+    diagnosis: clean.diagnosis,
+    alerts: clean.alerts,
+    probes: clean.probes,
+    connector: Object.fromEntries(Object.entries(clean.connector).map(([path, f]) => [path, f.body === undefined ? f : { ...f, body: cut(f.body, section) }])),
+    metrics: cut(clean.metrics, section),
+    settings: clean.settings,
   });
-  const base = Buffer.byteLength(JSON.stringify({ ...head, recordsLeftOut: input.records.length, records: [] }, null, 1));
-  let budget = maxBytes - base;
+  const size = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
+  let section = Math.floor(maxBytes / 8);
+  let base = head(section);
+  while (size({ ...base, recordsLeftOut: input.records.length, records: [] }) > maxBytes && section > MIN_SECTION_BYTES) {
+    section = Math.floor(section / 2);
+    base = head(section);
+  }
+  let budget = maxBytes - size({ ...base, recordsLeftOut: input.records.length, records: [] });
   const kept: unknown[] = [];
-  for (let i = input.records.length - 1; i >= 0 && budget > 0; i--) {
+  for (let i = input.records.length - 1; i >= 0; i--) {
     const record = redact(parsed(input.records[i] ?? ''));
-    const size = Buffer.byteLength(JSON.stringify(record)) + 2;
-    if (size > budget) break;
-    budget -= size;
+    // One comma between records.
+    const bytes = size(record) + 1;
+    if (bytes > budget) break;
+    budget -= bytes;
     kept.push(record);
   }
-  return JSON.stringify({ ...head, recordsLeftOut: input.records.length - kept.length, records: kept.reverse() }, null, 1);
+  return JSON.stringify({ ...base, recordsLeftOut: input.records.length - kept.length, records: kept.reverse() });
 }

@@ -42,6 +42,8 @@ export interface ServerOptions {
   readonly diagnosis?: () => readonly Diagnosis[];
   /** Incident bundles: the newest one on /status, and POST /incidents to write one now. */
   readonly incidents?: IncidentEndpoint;
+  /** Self-fencing, on /status (siblings read it there: a fenced replica is no sibling to count on). */
+  readonly fence?: () => { readonly fenced: boolean; readonly since?: number; readonly why?: string };
   /** SERVER_LIMITS unless a test asks for tighter ones. */
   readonly limits?: ServerLimits;
 }
@@ -64,6 +66,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const guard = bearerGuard(options.server);
   void app.register(metricsRoutes(options.registry));
   void app.register(healthRoutes(options.snapshot, options.server.readyRequiresOrigins));
-  void app.register(statusRoutes(options.snapshot, now, guard, { ...(options.alerts ? { alerts: options.alerts } : {}), ...(options.diagnosis ? { diagnosis: options.diagnosis } : {}), ...(options.incidents ? { incidents: options.incidents } : {}) }));
+  void app.register(statusRoutes(options.snapshot, now, guard, { ...(options.alerts ? { alerts: options.alerts } : {}), ...(options.diagnosis ? { diagnosis: options.diagnosis } : {}), ...(options.incidents ? { incidents: options.incidents } : {}), ...(options.fence ? { fence: options.fence } : {}) }));
   return app;
 }

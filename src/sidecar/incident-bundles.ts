@@ -84,7 +84,7 @@ export class IncidentBundles {
     const { maxBytes } = o.settings.incidents;
     const at = this.#now();
     try {
-      const [metrics, connector] = await Promise.all([o.metrics(), gatherConnector(o.connectorAddress(), 2000, Math.floor(maxBytes / 4))]);
+      const [metrics, connector] = await Promise.all([o.metrics(), gatherConnector(o.connectorAddress(), 2000, maxBytes)]);
       const text = renderBundle(
         { at, trigger, reason, version: VERSION, settings: o.settings, snapshot: o.snapshot(), diagnosis: o.diagnosis(), alerts: o.alerts(), probes: o.probes(), metrics, connector, records: o.records() },
         maxBytes,

@@ -11,6 +11,7 @@ import type { RecordLabels } from '../telemetry/logs/index.js';
 import { buildRegistry, diagnosisMetrics, type MetricSet, PipelineMetrics, renderMetricsDoc } from '../telemetry/metrics/index.js';
 import { alertMetrics, effectiveRules } from '../alerts/index.js';
 import { incidentMetrics } from '../incidents/index.js';
+import { fenceMetrics } from './fencing.js';
 import { VERSION } from '../base/index.js';
 import { RESTART_REASONS } from '../supervisor/index.js';
 
@@ -27,7 +28,8 @@ export interface HealthSources {
   readonly diagnosis: readonly Diagnosis[];
 }
 
-export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics, labels: Readonly<RecordLabels>, alerts: MetricSet, incidents: MetricSet): Registry {
+/** `sets`: the metric sets of the parts wired around the health watch (alerts, incident bundles, fencing). */
+export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics, labels: Readonly<RecordLabels>, sets: readonly MetricSet[]): Registry {
   return buildRegistry(
     {
       snapshot: () => health.snapshot,
@@ -46,8 +48,7 @@ export function sidecarRegistry(health: HealthSources, pipeline: PipelineMetrics
       }),
       tunnelCheckMetrics(() => health.tunnelChecks?.checks ?? []),
       diagnosisMetrics(() => health.diagnosis),
-      alerts,
-      incidents,
+      ...sets,
     ],
   );
 }
@@ -78,5 +79,5 @@ export function renderFullMetricsDoc(): string {
   });
   const health: HealthSources = { snapshot: EMPTY_SNAPSHOT, connectorMetrics: undefined, runner: { stats: new Map() }, origins: { results: new Map() }, edge: undefined, edgeReach: undefined, tunnelChecks: undefined, configFindings: undefined, diagnosis: [] };
   const alerts = alertMetrics({ rules: effectiveRules([]), firing: () => [], notifications: () => [] });
-  return renderMetricsDoc(sidecarRegistry(health, pipeline, {}, alerts, incidentMetrics(() => 0)));
+  return renderMetricsDoc(sidecarRegistry(health, pipeline, {}, [alerts, incidentMetrics(() => 0), fenceMetrics(() => false, () => ({ fence: 0, unfence: 0 }))]));
 }

@@ -5,11 +5,10 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { type Alerting, type AlertInputs, startAlerting } from '../alerts/index.js';
+import { type Alerting, startAlerting } from '../alerts/index.js';
 import { parseTunnelToken } from '../cloudflared/token.js';
 import type { Settings } from '../config/index.js';
-import { type Diagnosis, tunnelVerdict } from '../diagnosis/index.js';
-import type { StoredBundle } from '../incidents/index.js';
+import type { Diagnosis } from '../diagnosis/index.js';
 import type { HealthSnapshot } from '../state/index.js';
 import { buildServer, parseListen } from '../server/index.js';
 import { type ChildExit, RESTART_REASONS, Supervisor, supervisorOptions } from '../supervisor/index.js';
@@ -19,6 +18,8 @@ import { startTracing, traceFields, type Tracing } from '../telemetry/tracing/in
 import { VERSION } from '../base/index.js';
 import { connectorCommand } from './connector-command.js';
 import { HealthWatch } from './health-watch.js';
+import { alertInputs } from './alert-inputs.js';
+import { Fencing } from './fencing.js';
 import { IncidentBundles } from './incident-bundles.js';
 import { sidecarRegistry } from './registry.js';
 import { startLogging, type Logging } from './logging.js';
@@ -51,6 +52,7 @@ interface Parts {
   readonly registry: Registry;
   readonly server: FastifyInstance;
   readonly supervision: Supervision;
+  readonly fencing: Fencing;
   readonly lock: SpoolLock;
 }
 
@@ -172,12 +174,19 @@ export class Sidecar {
       redact: (value) => logging.redactor.value(value),
     });
     onStateChange = (before, after) => { incidents.stateChanged(before, after); };
+    const fencing = new Fencing({
+      settings,
+      supervisor,
+      log,
+      snapshot: () => health.snapshot,
+      onHeld: (why) => { health.observe({ kind: 'process', at: Date.now(), phase: 'stopped', lastExit: why }); },
+    });
     const alerting = startAlerting({
       settings,
-      inputs: () => alertInputs(health, metrics, logging, supervision, labels, incidents.last),
+      inputs: () => alertInputs(health, metrics, logging, supervision, labels, incidents.last, fencing.state),
       log: (level, fields, msg) => { log[level](fields, msg); },
     });
-    const registry = sidecarRegistry(health, metrics, labels, alerting.metrics, incidents.metrics);
+    const registry = sidecarRegistry(health, metrics, labels, [alerting.metrics, incidents.metrics, fencing.metrics]);
     // What cloudflared wrote reaches /status too (last errors, evidence lines): redacted as the log records are.
     const server = buildServer({
       snapshot: () => logging.redactor.value(health.snapshot),
@@ -186,6 +195,7 @@ export class Sidecar {
       alerts: () => alerting.firing(),
       diagnosis: () => health.diagnosis,
       incidents: { last: () => incidents.last, write: () => incidents.write('on_demand', 'asked for through POST /incidents') },
+      fence: () => fencing.state,
     });
     let address: string;
     try {
@@ -204,7 +214,8 @@ export class Sidecar {
     log.info({ binary: settings.cloudflared.binary, metrics: settings.cloudflared.metrics }, 'starting cloudflared');
     supervisor.start();
     health.start();
-    return new Sidecar({ settings, labels, tracing, logging, health, alerting, registry, server, supervision, lock }, address);
+    if (settings.fencing.enabled) fencing.start();
+    return new Sidecar({ settings, labels, tracing, logging, health, alerting, registry, server, supervision, fencing, lock }, address);
   }
 
   /** Graceful stop; resolves with the exit code for the process. Idempotent. */
@@ -214,10 +225,11 @@ export class Sidecar {
   }
 
   async #stop(why: string): Promise<number> {
-    const { settings, logging, health, alerting, server, supervision, tracing, lock } = this.#p;
+    const { settings, logging, health, alerting, server, supervision, fencing, tracing, lock } = this.#p;
     const log = logging.logger;
     const breaker = supervision.supervisor.state === 'breaker_open';
     log.info({ reason: why }, `stopping (${why}): cloudflared gets ${String(settings.cloudflared.gracePeriod / 1000)}s to drain`);
+    fencing.stop();
     await health.stop();
     await alerting.stop();
     const exit: ChildExit | undefined = await supervision.supervisor.stop();
@@ -230,24 +242,6 @@ export class Sidecar {
     lock.release();
     return code;
   }
-}
-
-/** What the alert rules read, gathered from every part at evaluation time. */
-function alertInputs(health: HealthWatch, metrics: PipelineMetrics, logging: Logging, supervision: Supervision, labels: RecordLabels, incident: StoredBundle | undefined): AlertInputs {
-  const certificates = new Map<string, number>();
-  for (const [key, result] of health.origins.results) if (result.tlsNotAfter !== undefined) certificates.set(key, result.tlsNotAfter);
-  return {
-    snapshot: health.snapshot,
-    restarts: { recentTimestamps: supervision.restarts },
-    breakerOpen: supervision.supervisor.state === 'breaker_open',
-    spool: { oldestAgeSeconds: Math.max(0, ...logging.sinks.map((s) => s.shipperStats.lagSeconds)), dropped: metrics.droppedTotal() },
-    certificates,
-    configFindings: [...(health.configFindings ?? [])].filter(([, n]) => n > 0).map(([finding, n]) => `${finding} (${String(n)})`),
-    identity: { ...(labels.tunnel_id === undefined ? {} : { tunnel_id: labels.tunnel_id }), ...(labels.replica === undefined ? {} : { replica: labels.replica }), ...(labels.zone === undefined ? {} : { zone: labels.zone }) },
-    diagnosis: health.diagnosis,
-    endToEnd: (health.tunnelChecks?.checks ?? []).map((c) => ({ url: c.url, served: tunnelVerdict(c) === 'served' })),
-    ...(incident === undefined ? {} : { incident: { path: incident.path, at: incident.at } }),
-  };
 }
 
 async function listen(server: FastifyInstance, listenSetting: string): Promise<string> {

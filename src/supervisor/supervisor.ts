@@ -21,7 +21,7 @@ export interface SupervisorEvents {
   readonly stopped: { readonly exit: ChildExit | undefined };
 }
 
-export type SupervisorState = 'idle' | 'running' | 'backoff' | 'breaker_open' | 'stopping' | 'stopped';
+export type SupervisorState = 'idle' | 'running' | 'backoff' | 'breaker_open' | 'held' | 'stopping' | 'stopped';
 
 export interface SupervisorOptions {
   readonly command: Command;
@@ -114,6 +114,27 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     return exit;
   }
 
+  /**
+   * Drains the child gracefully (SIGTERM, grace period, SIGKILL) and keeps it down until release(): a fenced replica.
+   * False when there is nothing to hold (stopping, stopped, breaker open, already held).
+   */
+  async hold(): Promise<boolean> {
+    if (this.#state !== 'running' && this.#state !== 'backoff') return false;
+    this.#state = 'held';
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#watch?.stop();
+    await this.#child?.stop(this.#o.gracePeriodMs + (this.#o.stopMarginMs ?? 5000));
+    return true;
+  }
+
+  /** Starts the child again after hold(). False when not held. */
+  release(): boolean {
+    if (this.#state !== 'held') return false;
+    this.#spawn();
+    return true;
+  }
+
   /** Pauses or resumes reading the child's output (log pipeline backpressure); applies to later children too. */
   pauseOutput(paused: boolean): void {
     this.#outputPaused = paused;
@@ -189,7 +210,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       this.#watch?.stop();
       this.#watch = undefined;
     }
-    if (this.#state === 'stopping' || this.#state === 'stopped') {
+    if (this.#state === 'stopping' || this.#state === 'stopped' || this.#state === 'held') {
       this.emit('exited', { ...exit, pid: child.pid, reason: undefined });
       return;
     }

@@ -21,7 +21,11 @@ export interface StatusExtras {
   readonly alerts?: () => readonly FiringAlert[];
   readonly diagnosis?: () => readonly Diagnosis[];
   readonly incidents?: IncidentEndpoint;
+  readonly fence?: () => { readonly fenced: boolean; readonly since?: number; readonly why?: string };
 }
+
+/** Bundles on demand at most this often, so the automatic ones are not rotated away by a loop of requests. */
+const ON_DEMAND_INTERVAL_MS = 10_000;
 
 // The page carries inline CSS only; the policy makes sure nothing else can ever load or run.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -32,18 +36,27 @@ export function statusRoutes(
   guard: onRequestHookHandler | undefined,
   extras: StatusExtras,
 ): FastifyPluginCallback {
-  const { alerts, diagnosis, incidents } = extras;
+  const { alerts, diagnosis, incidents, fence } = extras;
   return (app, _opts, done) => {
     if (guard) app.addHook('onRequest', guard);
     app.get('/status', (_request, reply) => {
       const incident = incidents?.last();
       void reply
         .header('cache-control', 'no-store')
-        .send({ ...snapshot(), ...(diagnosis ? { diagnosis: diagnosis() } : {}), ...(alerts ? { alerts: alerts() } : {}), ...(incident === undefined ? {} : { incident }), generatedAt: now() });
+        .send({ ...snapshot(), ...(diagnosis ? { diagnosis: diagnosis() } : {}), ...(alerts ? { alerts: alerts() } : {}), ...(incident === undefined ? {} : { incident }), ...(fence ? { fence: fence() } : {}), generatedAt: now() });
     });
     if (incidents) {
-      // Behind the same guard as /status: off loopback it needs server.authToken.
-      app.post('/incidents', async (_request, reply) => {
+      let lastAsked = Number.NEGATIVE_INFINITY;
+      // Behind the same guard as /status: off loopback it needs server.authToken. Browsers send an Origin on every
+      // cross-site POST: a page open on this host must not be able to write bundles and push the real ones out.
+      app.post('/incidents', async (request, reply) => {
+        if (request.headers.origin !== undefined) {
+          return reply.code(403).send({ error: 'forbidden', message: 'POST /incidents is for tunnelwatch incident and curl, not for web pages: send it without an Origin header' });
+        }
+        if (now() - lastAsked < ON_DEMAND_INTERVAL_MS) {
+          return reply.code(429).header('retry-after', String(ON_DEMAND_INTERVAL_MS / 1000)).send({ error: 'too_many_requests', message: `one incident bundle on demand per ${String(ON_DEMAND_INTERVAL_MS / 1000)}s` });
+        }
+        lastAsked = now();
         try {
           return await reply.code(201).send(await incidents.write());
         } catch (error) {
