@@ -220,3 +220,142 @@ describe('Supervisor with the emulated cloudflared', () => {
     expect(() => { sup.start(); }).toThrow('supervisor already running');
   });
 });
+
+describe('Supervisor.hold and release (a fenced replica)', () => {
+  // Absence (no restart) takes a wait: five times the longest backoff of setup()'s policy.
+  const quiet = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 200));
+  const fromPid = (events: readonly Recorded[], pid: number): SupervisorEvents['line'][] => of(events, 'line').map((e) => e.payload).filter((l) => l.pid === pid);
+
+  it('hold from running drains the child with one SIGTERM and keeps it down: held, no restart, no new child', async () => {
+    const { sup, events, pids } = setup();
+    const up = sup.once('line', registered);
+    sup.start();
+    await up;
+    const pid = pids[0] ?? -1;
+    const exited = sup.once('exited');
+    expect(await sup.hold()).toBe(true);
+    expect(sup.state).toBe('held');
+    // A graceful end (cloudflared drained on SIGTERM), not a crash to restart: no reason.
+    expect(await exited).toMatchObject({ pid, code: 0, signal: null, killed: false, reason: undefined });
+    expect(fromPid(events, pid).map((l) => parseLogLine(l.line)).some((e) => e.type === 'shutdown' && e.phase === 'signal')).toBe(true);
+    expect(isGone(pid)).toBe(true);
+    expect(sup.pid).toBeUndefined();
+
+    await quiet();
+    expect(sup.state).toBe('held');
+    expect(of(events, 'restarting')).toHaveLength(0);
+    expect(of(events, 'started')).toHaveLength(1);
+  });
+
+  it('release after hold starts a new child (started, run 2): running again', async () => {
+    const { sup, events, pids } = setup();
+    const up = sup.once('line', registered);
+    sup.start();
+    await up;
+    await sup.hold();
+    const started = sup.once('started');
+    expect(sup.release()).toBe(true);
+    expect(sup.state).toBe('running');
+    const second = await started;
+    expect(second.run).toBe(2);
+    expect(second.pid).not.toBe(pids[0]);
+    await sup.once('line', (l) => l.pid === second.pid && registered(l));
+    expect(sup.pid).toBe(second.pid);
+    expect(of(events, 'restarting')).toHaveLength(0);
+    // Released, it is supervised as before: stop() ends it.
+    expect(await sup.stop()).toMatchObject({ code: 0, signal: null, killed: false });
+    expect(pids.every(isGone)).toBe(true);
+  });
+
+  it('hold during the backoff cancels the pending restart', async () => {
+    const { sup, events } = setup({ scenario: [{ at: '0s', fault: 'crash', exitCode: 1 }] });
+    const restarting = sup.once('restarting');
+    sup.start();
+    await restarting;
+    expect(sup.state).toBe('backoff');
+    expect(await sup.hold()).toBe(true);
+    expect(sup.state).toBe('held');
+    await quiet();
+    expect(of(events, 'started')).toHaveLength(1);
+    expect(sup.state).toBe('held');
+  });
+
+  it('hold is false when there is nothing to hold: idle, already held, stopped; release is false unless held', async () => {
+    const { sup, pids } = setup();
+    expect(await sup.hold()).toBe(false);
+    expect(sup.release()).toBe(false);
+    expect(sup.state).toBe('idle');
+
+    const up = sup.once('line', registered);
+    sup.start();
+    await up;
+    // Running: nothing to release, and no second child.
+    expect(sup.release()).toBe(false);
+    expect(pids).toHaveLength(1);
+    expect(await sup.hold()).toBe(true);
+    expect(await sup.hold()).toBe(false);
+    expect(sup.state).toBe('held');
+
+    await sup.stop();
+    expect(await sup.hold()).toBe(false);
+    expect(sup.release()).toBe(false);
+    expect(sup.state).toBe('stopped');
+    expect(pids).toHaveLength(1);
+  });
+
+  it('hold is false with the breaker open', async () => {
+    const { sup } = setup({ scenario: [{ at: '0s', fault: 'crash', exitCode: 1 }], policy: { crashLoopRestarts: 1, initialMs: 1 } });
+    const breaker = sup.once('breaker_open');
+    sup.start();
+    await breaker;
+    expect(await sup.hold()).toBe(false);
+    expect(sup.state).toBe('breaker_open');
+  });
+
+  it('stop() while held: stopped, with no child left to end', async () => {
+    const { sup, events, pids } = setup();
+    const up = sup.once('line', registered);
+    sup.start();
+    await up;
+    await sup.hold();
+    const stopped = sup.once('stopped');
+    expect(await sup.stop()).toBeUndefined();
+    expect(await stopped).toEqual({ exit: undefined });
+    expect(sup.state).toBe('stopped');
+    expect(sup.release()).toBe(false);
+    expect(of(events, 'started')).toHaveLength(1);
+    expect(pids.every(isGone)).toBe(true);
+  });
+
+  it('release during the drain never leaves two children, nor restarts', async () => {
+    const { sup, events, pids } = setup({ cloudflared: { gracePeriod: '1m' }, scenario: [{ at: '0s', fault: 'slow_shutdown' }], options: { gracePeriodMs: 300, stopMarginMs: 0 } });
+    // Whatever the outcome, no child outlives the test (stop() would miss an untracked one).
+    cleanups.push(() => {
+      for (const pid of pids) if (!isGone(pid)) process.kill(pid, 'SIGKILL');
+      return Promise.resolve();
+    });
+    const up = sup.once('line', registered);
+    sup.start();
+    await up;
+    const held = sup.hold();
+    sup.release();
+    await held;
+    await quiet();
+    expect(of(events, 'restarting')).toHaveLength(0);
+    expect(pids.filter((pid) => !isGone(pid)).length).toBeLessThanOrEqual(1);
+  });
+
+  it('restartChild works again after a hold that interrupted one', async () => {
+    const { sup } = setup();
+    const up = sup.once('line', registered);
+    sup.start();
+    await up;
+    expect(sup.restartChild({ kind: 'disconnected_too_long' })).toBe(true);
+    await sup.hold();
+    const started = sup.once('started');
+    sup.release();
+    const second = await started;
+    await sup.once('line', (l) => l.pid === second.pid && registered(l));
+    expect(sup.restartChild({ kind: 'disconnected_too_long' })).toBe(true);
+  });
+});

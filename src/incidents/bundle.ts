@@ -49,8 +49,8 @@ const parsed = (line: string): unknown => {
 const MIN_SECTION_BYTES = 1024;
 
 /**
- * The bundle's text (compact JSON; `jq .` shows it indented), at most `maxBytes` UTF-8 bytes unless the snapshot
- * alone is larger. `redact` is applied to every part before anything is cut, so no secret is cut in two. The texts
+ * The bundle's text (compact JSON; `jq .` shows it indented), at most `maxBytes` UTF-8 bytes unless what is never cut
+ * (the snapshot, diagnosis, alerts, probes and settings) leaves less than its texts' least share (7 × 1 KiB). `redact` is applied to every part before anything is cut, so no secret is cut in two. The texts
  * (both /metrics, cloudflared's answers) get an eighth of the bound each, less if the rest does not fit; records are
  * kept newest first until the bound, then shown oldest first, and `recordsLeftOut` says how many did not fit.
  */

@@ -14,8 +14,8 @@ async function head(res: Response, max: number): Promise<string> {
   for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
     chunks.push(Buffer.from(chunk));
     seen += chunk.byteLength;
-    // Leaving the loop cancels the rest of the body.
-    if (seen >= max) break;
+    // Leaving the loop cancels the rest of the body; one byte past the bound is what says there was more.
+    if (seen > max) break;
   }
   const bytes = Buffer.concat(chunks);
   return bytes.length > max ? `${bytes.subarray(0, max).toString('utf8')}\n… more than ${String(max)} bytes, not read` : bytes.toString('utf8');

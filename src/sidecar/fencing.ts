@@ -110,6 +110,9 @@ export class Fencing {
   }
 
   async #hold(): Promise<void> {
+    // Nothing to drain (the breaker is open, tunnelwatch is stopping): fencing would only hide that.
+    const { state } = this.#o.supervisor;
+    if (state !== 'running' && state !== 'backoff') return;
     const why = this.#why;
     this.#state = { fenced: true, since: this.#now(), why };
     this.#counts.fence++;

@@ -68,6 +68,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   /** A child tunnelwatch ended on purpose (hang, disconnected too long), and why. */
   #ended: { readonly child: Child; readonly reason: RestartReason } | undefined;
   #stopping: Promise<ChildExit | undefined> | undefined;
+  /** The held child's drain, while it lasts. */
+  #draining: Promise<void> | undefined;
   #outputPaused = false;
 
   constructor(options: SupervisorOptions) {
@@ -124,14 +126,19 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#watch?.stop();
-    await this.#child?.stop(this.#o.gracePeriodMs + (this.#o.stopMarginMs ?? 5000));
+    this.#draining = this.#child?.stop(this.#o.gracePeriodMs + (this.#o.stopMarginMs ?? 5000)).then(() => undefined);
+    await this.#draining;
+    this.#draining = undefined;
     return true;
   }
 
-  /** Starts the child again after hold(). False when not held. */
+  /** Starts the child again after hold(), once the held one has drained. False when not held. */
   release(): boolean {
     if (this.#state !== 'held') return false;
-    this.#spawn();
+    const draining = this.#draining;
+    if (draining === undefined) this.#spawn();
+    // Two cloudflared at once would be one too many: the new one waits for the old one's exit.
+    else void draining.then(() => { if (this.#state === 'held') this.#spawn(); });
     return true;
   }
 
@@ -211,6 +218,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       this.#watch = undefined;
     }
     if (this.#state === 'stopping' || this.#state === 'stopped' || this.#state === 'held') {
+      // A restart asked for this child is moot now; a later restartChild() must not find it pending.
+      if (this.#ended?.child === child) this.#ended = undefined;
       this.emit('exited', { ...exit, pid: child.pid, reason: undefined });
       return;
     }
