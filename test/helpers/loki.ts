@@ -3,10 +3,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { Settings } from '../../src/config/index.js';
 import type { LogRecord } from '../../src/telemetry/logs/index.js';
 import { openLokiSink, type SpoolShipperSink } from '../../src/telemetry/sinks/index.js';
 import type { LokiRecord } from '../../src/telemetry/sinks/loki-push.js';
+
+import { RunningLoki, type LokiOptions } from '../../bench/loki-server.js';
+import { poll } from './run-process.js';
 
 export * from '../../bench/loki-server.js';
 
@@ -59,3 +63,41 @@ export async function openSink(url: string, settings: Partial<LokiSettings> = {}
 
 /** The `seq` of every entry's JSON line, in Loki's order. */
 export const seqs = (entries: readonly { line: string }[]): number[] => entries.map((e) => (JSON.parse(e.line) as { seq: number }).seq);
+
+export interface LokiScope {
+  /** A real Loki with these options, closed (and its data removed) after the test. */
+  readonly loki: (options?: LokiOptions) => Promise<RunningLoki>;
+  /** openSink, stopped after the test (before the Lokis). */
+  readonly sink: (url: string, settings?: Partial<LokiSettings>, dir?: string) => Promise<ShippingSink>;
+  /** Stops a sink before the test ends (a restart with new settings on the same spool). */
+  readonly stopSink: (s: ShippingSink) => Promise<void>;
+}
+
+/** Lokis and sinks for the tests of one file, cleaned up after each test. */
+export function lokiScope(): LokiScope {
+  const started: RunningLoki[] = [];
+  const sinks: ShippingSink[] = [];
+  afterEach(async () => {
+    await Promise.all(sinks.splice(0).map((s) => s.stop()));
+    await Promise.all(started.splice(0).map((l) => l.close()));
+  }, 60_000);
+  return {
+    loki: async (options = {}) => {
+      const l = await RunningLoki.start(options);
+      started.push(l);
+      return l;
+    },
+    sink: async (url, settings = {}, dir) => {
+      const s = await openSink(url, settings, dir);
+      sinks.push(s);
+      return s;
+    },
+    stopSink: async (s) => {
+      await s.stop();
+      sinks.splice(sinks.indexOf(s), 1);
+    },
+  };
+}
+
+/** Resolves once the sink's spool is empty. */
+export const drained = (s: ShippingSink, what: string, ms = 30_000): Promise<true> => poll(async () => ((await s.pending()) === 0 ? true : undefined), what, ms);

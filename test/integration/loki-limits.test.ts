@@ -3,34 +3,18 @@
 // and that every record is in Loki exactly once or in the quarantine file with Loki's reason. A missing Loki fails
 // the suite; it never skips.
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openSink, record, RunningLoki, seqs, type ShippingSink } from '../helpers/loki.js';
+import { describe, expect, it } from 'vitest';
+import { lokiScope, record, type RunningLoki, seqs, type ShippingSink } from '../helpers/loki.js';
 import { poll } from '../helpers/run-process.js';
 
 const SELECTOR = '{job="tunnelwatch"}';
-const started: RunningLoki[] = [];
-const sinks: ShippingSink[] = [];
-
-async function loki(limits: Record<string, unknown>): Promise<RunningLoki> {
-  const l = await RunningLoki.start({ limits });
-  started.push(l);
-  return l;
-}
-
-async function sink(url: string, settings: Parameters<typeof openSink>[1] = {}, dir?: string): Promise<ShippingSink> {
-  const s = await openSink(url, settings, dir);
-  sinks.push(s);
-  return s;
-}
+const scope = lokiScope();
+const loki = (limits: Record<string, unknown>): Promise<RunningLoki> => scope.loki({ limits });
+const { sink } = scope;
 
 interface Quarantined { status: number; cause: string; record: { line: string } }
 const quarantined = (s: ShippingSink): Quarantined[] =>
   readFileSync(s.quarantinePath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Quarantined);
-
-afterEach(async () => {
-  await Promise.all(sinks.splice(0).map((s) => s.stop()));
-  await Promise.all(started.splice(0).map((l) => l.close()));
-}, 60_000);
 
 describe('tunnelwatch\'s Loki sink against a real Loki and its limits', () => {
   it('ingestion_rate_mb 0.5 with a 0.6 MB burst: a 1 MiB batch is split below the burst, nothing is lost or doubled', async () => {

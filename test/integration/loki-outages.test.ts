@@ -7,27 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/base/index.js';
-import { openSink, record, RunningLoki, seqs, type ShippingSink } from '../helpers/loki.js';
+import { drained, lokiScope, record, type RunningLoki, seqs } from '../helpers/loki.js';
 import { poll } from '../helpers/run-process.js';
 
 const SELECTOR = '{job="tunnelwatch"}';
-const started: RunningLoki[] = [];
-const sinks: ShippingSink[] = [];
 const servers: Server[] = [];
-
-async function loki(authEnabled = false): Promise<RunningLoki> {
-  const l = await RunningLoki.start({ authEnabled });
-  started.push(l);
-  return l;
-}
-
-async function sink(url: string, settings: Parameters<typeof openSink>[1] = {}, dir?: string): Promise<ShippingSink> {
-  const s = await openSink(url, settings, dir);
-  sinks.push(s);
-  return s;
-}
-
-const drained = (s: ShippingSink, what: string, ms = 30_000): Promise<true> => poll(async () => ((await s.pending()) === 0 ? true : undefined), what, ms);
+const scope = lokiScope();
+const loki = (authEnabled = false): Promise<RunningLoki> => scope.loki({ authEnabled });
+const { sink } = scope;
 
 /** A gateway that lets through only `user:password` in Basic auth, as nginx or a hosted Loki's does. */
 async function basicAuthGateway(upstream: string, user: string, password: string): Promise<string> {
@@ -54,8 +41,6 @@ async function basicAuthGateway(upstream: string, user: string, password: string
 }
 
 afterEach(async () => {
-  await Promise.all(sinks.splice(0).map((s) => s.stop()));
-  await Promise.all(started.splice(0).map((l) => l.close()));
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 }, 60_000);
 
@@ -68,8 +53,7 @@ describe('tunnelwatch\'s Loki sink through outages of a real Loki', () => {
     const problem = await poll(() => without.problems[0], 'the sink to report a problem', 20_000);
     expect(problem).toBe('Loki runs multi-tenant and the push named no tenant (HTTP 401: no org id): set logs.loki.tenant');
     expect(without.stats.quarantined).toBe(0);
-    await without.stop();
-    sinks.splice(sinks.indexOf(without), 1);
+    await scope.stopSink(without);
 
     // The fix is a setting: tunnelwatch restarts with it and ships the same spool.
     const withTenant = await sink(l.url, { tenant: 'team-sre' }, spool);
@@ -91,8 +75,7 @@ describe('tunnelwatch\'s Loki sink through outages of a real Loki', () => {
     expect(seen).not.toContain(Buffer.from('tunnelwatch:stale-password').toString('base64'));
     expect(wrong.stats.quarantined).toBe(0);
     expect(() => readFileSync(wrong.quarantinePath)).toThrow(/ENOENT/);
-    await wrong.stop();
-    sinks.splice(sinks.indexOf(wrong), 1);
+    await scope.stopSink(wrong);
 
     const right = await sink(gateway, { username: 'tunnelwatch', password: new Secret('right-password') }, spool);
     await drained(right, 'the spool to drain through the gateway');
