@@ -90,3 +90,16 @@ describe('status page', () => {
     expect(escapeHtml('a&b')).toBe('a&amp;b');
   });
 });
+
+describe('status page: what this replica did about it', () => {
+  it('shows the fence with its reason and the newest incident bundle, escaped; nothing when there is neither', () => {
+    const html = renderStatusPage(downSnapshot(), NOW, {
+      fence: { fenced: true, since: NOW - 60_000, why: 'every origin is down here (app.example.com) while <peer> serves them' },
+      incident: { path: '/var/lib/tunnelwatch/spool/incidents/incident-x-down.json', at: NOW - 30_000, trigger: 'down' },
+    });
+    expect(html).toContain('<h2>Actions</h2>');
+    expect(html).toMatch(/<strong>Fenced<\/strong> since .*every origin is down here \(app\.example\.com\) while &lt;peer&gt; serves them/);
+    expect(html).toContain('<code>/var/lib/tunnelwatch/spool/incidents/incident-x-down.json</code>');
+    expect(renderStatusPage(downSnapshot(), NOW, { fence: { fenced: false } })).not.toContain('<h2>Actions</h2>');
+  });
+});

@@ -170,6 +170,19 @@ function firingAlerts(alerts: readonly FiringAlert[], now: number): string {
 export interface PageExtras {
   readonly alerts?: readonly FiringAlert[];
   readonly diagnosis?: readonly Diagnosis[];
+  /** This replica's self-fencing (fencing.enabled). */
+  readonly fence?: { readonly fenced: boolean; readonly since?: number; readonly why?: string };
+  /** The newest incident bundle. */
+  readonly incident?: { readonly path: string; readonly at: number; readonly trigger: string };
+}
+
+/** What this replica did about it: fenced (and why), and where its newest incident bundle is. */
+function actions(extras: PageExtras): string {
+  const { fence, incident } = extras;
+  const lines: string[] = [];
+  if (fence?.fenced === true) lines.push(`<p><strong>Fenced</strong> since ${e(fence.since === undefined ? undefined : utc(fence.since))}: ${e(fence.why)}. Its connector is held down; readiness answers 503.</p>`);
+  if (incident !== undefined) lines.push(`<p>Newest incident bundle (${e(incident.trigger)}, ${e(utc(incident.at))}): <code>${e(incident.path)}</code></p>`);
+  return lines.length === 0 ? '' : `<section><h2>Actions</h2>${lines.join('')}</section>`;
 }
 
 export function renderStatusPage(s: HealthSnapshot, now: number, extras: PageExtras = {}): string {
@@ -180,6 +193,7 @@ export function renderStatusPage(s: HealthSnapshot, now: number, extras: PageExt
 <body><main>
 ${header(s, now)}
 ${diagnosis === undefined ? '' : why(diagnosis, now)}
+${actions(extras)}
 ${alerts === undefined ? '' : firingAlerts(alerts, now)}
 ${reasons(s, now)}
 ${connections(s, now)}

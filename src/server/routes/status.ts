@@ -6,7 +6,7 @@ import type { FastifyPluginCallback, onRequestHookHandler } from 'fastify';
 import type { FiringAlert } from '../../alerts/index.js';
 import type { Diagnosis } from '../../diagnosis/index.js';
 import type { HealthSnapshot } from '../../state/index.js';
-import { renderStatusPage } from '../page-render.js';
+import { type PageExtras, renderStatusPage } from '../page-render.js';
 
 /** Incident bundles as the server offers them. */
 export interface IncidentEndpoint {
@@ -22,6 +22,13 @@ export interface StatusExtras {
   readonly diagnosis?: () => readonly Diagnosis[];
   readonly incidents?: IncidentEndpoint;
   readonly fence?: () => { readonly fenced: boolean; readonly since?: number; readonly why?: string };
+}
+
+/** The page's Actions section: the fence and the newest bundle, when there are any. */
+function pageActions(fence: StatusExtras['fence'], incidents: IncidentEndpoint | undefined): Pick<PageExtras, 'fence' | 'incident'> {
+  const state = fence?.();
+  const last = incidents?.last();
+  return { ...(state === undefined ? {} : { fence: state }), ...(last === undefined ? {} : { incident: last }) };
 }
 
 /** Bundles on demand at most this often, so the automatic ones are not rotated away by a loop of requests. */
@@ -69,7 +76,7 @@ export function statusRoutes(
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
         .header('content-security-policy', CSP)
-        .send(renderStatusPage(snapshot(), now(), { ...(alerts ? { alerts: alerts() } : {}), ...(diagnosis ? { diagnosis: diagnosis() } : {}) }));
+        .send(renderStatusPage(snapshot(), now(), { ...(alerts ? { alerts: alerts() } : {}), ...(diagnosis ? { diagnosis: diagnosis() } : {}), ...pageActions(fence, incidents) }));
     });
     done();
   };
