@@ -26,6 +26,7 @@ import { startLogging, type Logging } from './logging.js';
 import { lockSpoolDir, type SpoolLock } from './spool-lock.js';
 import { clearConnectorPid, recordConnectorPid, stopStaleConnector } from './stale-connector.js';
 import { startSupervision, type Supervision } from './supervision.js';
+import { settledWithin } from './within.js';
 
 export interface SidecarOptions {
   readonly settings: Settings;
@@ -41,6 +42,9 @@ export const RUN_EXIT = { clean: 0, killed: 3, crashLoop: 4 } as const;
 
 /** How long the stop waits for the Loki backlog to drain; what is left stays spooled for the next start. */
 const SHIP_ON_STOP_MS = 5000;
+
+/** How long the stop waits for each part before cloudflared's drain: the collectors, the Alertmanager requests. */
+const STAGE_MS = 3000;
 
 interface Parts {
   readonly settings: Settings;
@@ -229,12 +233,16 @@ export class Sidecar {
     const log = logging.logger;
     const breaker = supervision.supervisor.state === 'breaker_open';
     log.info({ reason: why }, `stopping (${why}): cloudflared gets ${String(settings.cloudflared.gracePeriod / 1000)}s to drain`);
+    const stage = async (what: string, work: Promise<unknown>): Promise<void> => {
+      if (await settledWithin(work, STAGE_MS)) return;
+      log.warn({ stage: what, waited_ms: STAGE_MS }, `stopping: ${what} did not finish within ${String(STAGE_MS / 1000)}s; going on without it so the stop ends`);
+    };
     fencing.stop();
-    await health.stop();
-    await alerting.stop();
+    await stage('the collectors', health.stop());
+    await stage('the Alertmanager notifications', alerting.stop());
     const exit: ChildExit | undefined = await supervision.supervisor.stop();
     clearConnectorPid(settings.logs.spoolDir);
-    await server.close();
+    await stage('the HTTP server', server.close());
     const code = breaker ? RUN_EXIT.crashLoop : exit?.killed === true ? RUN_EXIT.killed : RUN_EXIT.clean;
     log.info({ exit_code: code, cloudflared_code: exit?.code ?? null, cloudflared_signal: exit?.signal ?? null, killed: exit?.killed ?? false }, 'stopped');
     await logging.stop(SHIP_ON_STOP_MS);

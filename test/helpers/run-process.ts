@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { StuckReport } from './stuck-report.js';
 
 const BIN = fileURLToPath(new URL('../../bin/tunnelwatch', import.meta.url));
 const FAKE_LOKI = fileURLToPath(new URL('../servers/fake-loki.ts', import.meta.url));
@@ -53,6 +54,8 @@ export function cfRay(record: Rec): string | undefined {
 /** One `tunnelwatch run --cloudflared <connector>` process (the emulator unless a binary is named) and everything it printed so far. */
 export class TunnelwatchRun {
   readonly child: ChildProcess;
+  /** Where it was stuck, asked for when a stop overstays. */
+  readonly report = new StuckReport();
   readonly records: Rec[] = [];
   readonly badLines: string[] = [];
   stdout = '';
@@ -63,7 +66,7 @@ export class TunnelwatchRun {
   #partial = '';
 
   constructor(env: Readonly<Record<string, string>>, args: readonly string[], connector = 'emulator') {
-    this.child = spawn(process.execPath, [BIN, 'run', '--cloudflared', connector, ...args], {
+    this.child = spawn(process.execPath, [...this.report.nodeArgs, BIN, 'run', '--cloudflared', connector, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -252,13 +255,23 @@ async function startFakeLoki(port: number, track: (p: ChildProcess) => void): Pr
 async function stopRun(run: TunnelwatchRun, graceMs: number): Promise<string | undefined> {
   if (!run.running) {
     await run.closed;
+    run.report.remove();
     return undefined;
   }
   run.child.kill('SIGTERM');
-  const timer = setTimeout(() => run.child.kill('SIGKILL'), graceMs);
+  let stuck: string | undefined;
+  const timer = setTimeout(() => {
+    void run.report.take(run.pid).then((summary) => {
+      stuck = summary;
+      run.child.kill('SIGKILL');
+    });
+  }, graceMs);
   const how = await run.closed;
   clearTimeout(timer);
-  return how.signal === 'SIGKILL' ? `tunnelwatch pid ${String(run.pid)} ignored SIGTERM for ${String(graceMs)} ms` : undefined;
+  run.report.remove();
+  if (how.signal !== 'SIGKILL') return undefined;
+  const own = run.records.filter((r) => r.source === 'tunnelwatch').slice(-15).map((r) => `  ${String(r.level)} ${String(r.msg)}`);
+  return [`tunnelwatch pid ${String(run.pid)} ignored SIGTERM for ${String(graceMs)} ms`, stuck ?? '', 'its last own records:', ...own].join('\n');
 }
 
 /** Stops `run` like an operator would, then lists what survived: tunnelwatch itself or any connector it started. */
