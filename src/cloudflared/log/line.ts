@@ -1,7 +1,7 @@
 // Entry point of the cloudflared log parser: one line in any supported shape → one typed LogEvent.
 import { classify } from './classify.js';
 import { parseConsoleLine } from './console.js';
-import type { LogEvent, OtherEvent } from './event.js';
+import type { FatalEvent, LogEvent, OtherEvent } from './event.js';
 import { parseJsonObject, recordFromJson } from './json.js';
 import { stripAnsi, stripLineEnd, toText } from './normalize.js';
 import { parsePlainLine } from './plain.js';
@@ -20,8 +20,9 @@ const TOP: Context = { wrapper: undefined, partial: false, unwrapped: false };
 function toEvent(record: ParsedLine, context: Context): LogEvent {
   if (context.wrapper !== undefined) record.wrapper = context.wrapper;
   if (context.partial) record.partial = true;
-  // Lines without a level are not cloudflared events, whatever their text says: they stay `other`.
-  return record.format === 'console' || record.format === 'json' ? classify(record) : (record as OtherEvent);
+  // Lines without a level are not cloudflared events, whatever their text says: they stay `other`, except the
+  // bare exit message plain.ts already typed `fatal`.
+  return record.format === 'console' || record.format === 'json' ? classify(record) : (record as OtherEvent | FatalEvent);
 }
 
 /** The event of a JSON object line, or of the line inside it when it is a `journalctl -o json` record. */
