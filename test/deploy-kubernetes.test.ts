@@ -4,6 +4,7 @@ import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { IConfigMap, IContainer, IProbe, IService } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { checkCloudflaredConfig } from '../src/cloudflared/config/check.js';
 import { loadSettings } from '../src/config/load.js';
 import type { Settings } from '../src/config/schema.js';
@@ -90,13 +91,18 @@ describe('kubernetes manifests: schema', () => {
 });
 
 describe('kubernetes manifests: high availability', () => {
-  it('runs at least 3 replicas with REQUIRED anti-affinity on the zone key over its own pods', () => {
+  it('runs at least 3 replicas spread over zones (enforced, skew 1: schedulable on two zones) and then hosts', () => {
     expect(deployment.spec?.replicas).toBeGreaterThanOrEqual(3);
-    const terms = pod?.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
-    expect(terms.some((t) => t.topologyKey === ZONE_KEY && selects(t.labelSelector?.matchLabels))).toBe(true);
+    const spread = pod?.spec?.topologySpreadConstraints ?? [];
+    const zone = spread.find((c) => c.topologyKey === ZONE_KEY);
+    expect(zone).toMatchObject({ maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' });
+    expect(selects(zone?.labelSelector?.matchLabels)).toBe(true);
+    expect(spread.find((c) => c.topologyKey === 'kubernetes.io/hostname')).toMatchObject({ maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway' });
+    // A required zone anti-affinity leaves the third replica Pending on a two-zone cluster.
+    expect(pod?.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
   });
 
-  it('rolls one replica at a time, since a surge pod would find no free zone', () => {
+  it('rolls one replica at a time, since a surge pod may break the zone skew and wait Pending', () => {
     expect(deployment.spec?.strategy?.rollingUpdate).toMatchObject({ maxSurge: 0, maxUnavailable: 1 });
   });
 
@@ -177,13 +183,15 @@ describe('kubernetes manifests: settings, secrets and filesystem', () => {
     expect(container.resources?.limits?.memory).toBeDefined();
   });
 
-  it('mounts the cloudflared ConfigMap where cloudflared.config points, and that config is valid', () => {
+  it('mounts the generated cloudflared ConfigMap where cloudflared.config points, and that config is valid', () => {
     const path = settings.cloudflared.config ?? '';
     const mount = mountOf(path);
     expect(mount?.mountPath).toBe(dirname(path));
-    const cm = only(inBase, 'v1/ConfigMap') as IConfigMap;
-    expect(volume(mount?.volume ?? '')?.configMap?.name).toBe(cm.metadata?.name);
-    const text = cm.data?.[posix.basename(path)] ?? '';
+    const kustomization = parse(readFileSync(join(BASE, 'kustomization.yaml'), 'utf8')) as { configMapGenerator?: { name: string; files: string[] }[] };
+    const generator = kustomization.configMapGenerator?.find((g) => g.name === volume(mount?.volume ?? '')?.configMap?.name);
+    const [key, file] = (generator?.files.find((f) => f.startsWith(`${posix.basename(path)}=`)) ?? '').split('=');
+    expect(key).toBe(posix.basename(path));
+    const text = readFileSync(join(BASE, file ?? ''), 'utf8');
     expect(checkCloudflaredConfig(text, 'configmap').diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 });
@@ -193,9 +201,14 @@ describe.runIf(hasKubectl())('kubernetes manifests: kubectl kustomize', () => {
     const built = kustomize('base');
     for (const m of built) validateModel(m);
     expect(built.map((m) => String(m.obj.kind))).toEqual(expect.arrayContaining(['Deployment', 'Service', 'ServiceMonitor', 'PodDisruptionBudget', 'PrometheusRule', 'ConfigMap']));
+    // The generated name carries the content's hash, so a config edit rolls the pods; the Deployment follows it.
+    const cm = only(built, 'v1/ConfigMap') as IConfigMap;
+    expect(cm.metadata?.name).toMatch(/^tunnelwatch-cloudflared-[a-z0-9]{10}$/);
+    const d = only(built, 'apps/v1/Deployment') as IDeployment;
+    expect(d.spec?.template.spec?.volumes?.some((v) => v.configMap?.name === cm.metadata?.name)).toBe(true);
   });
 
-  it('the example overlay sets namespace and image and keeps the zone anti-affinity and env order', () => {
+  it('the example overlay sets namespace and image and keeps the zone spread and env order', () => {
     const built = kustomize('overlays/example');
     for (const m of built) validateModel(m);
     const ns = (only(built, 'v1/Namespace') as { metadata: { name: string } }).metadata.name;
@@ -204,7 +217,7 @@ describe.runIf(hasKubectl())('kubernetes manifests: kubectl kustomize', () => {
     const c = d.spec?.template.spec?.containers[0] as IContainer;
     expect(c.image).toMatch(/^[^:]+:\d+\.\d+\.\d+$/);
     expect(c.image).not.toBe(container.image);
-    expect(d.spec?.template.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0]?.topologyKey).toBe(ZONE_KEY);
+    expect(d.spec?.template.spec?.topologySpreadConstraints?.[0]?.topologyKey).toBe(ZONE_KEY);
     expect(d.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchExpressions?.[0]?.key).toBe(ZONE_KEY);
     expect(podSettings(c).cloudflared.tokenFile).toBe(settings.cloudflared.tokenFile);
   });

@@ -35,8 +35,11 @@ export function parseManifests(text: string, file: string): Manifest[] {
   });
 }
 
+/** Every Kubernetes object under `dir`; YAML without apiVersion and kind is a generator's input (data), not one. */
 export function loadManifests(dir: string = KUBERNETES_DIR): Manifest[] {
-  return yamlFiles(dir).flatMap((path) => parseManifests(readFileSync(path, 'utf8'), relative(ROOT, path)));
+  return yamlFiles(dir)
+    .flatMap((path) => parseManifests(readFileSync(path, 'utf8'), relative(ROOT, path)))
+    .filter((m) => m.obj.apiVersion !== undefined || m.obj.kind !== undefined);
 }
 
 // The built-in kinds this folder uses; CRDs (ServiceMonitor, PrometheusRule) have no model and are checked by hand.
