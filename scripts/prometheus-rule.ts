@@ -10,7 +10,7 @@ export const PROMETHEUS_RULE_FILE = new URL('../deploy/kubernetes/base/prometheu
 
 const HEADER = `# Generated from alerts/tunnelwatch.rules.yaml by scripts/prometheus-rule.ts; do not edit.
 # The Prometheus Operator loads it only if the PrometheusRule matches its ruleSelector
-# (kube-prometheus-stack: the label release: <helm release>); add that label in your overlay.
+# (kube-prometheus-stack: the label release: <helm release>); the component components/kube-prometheus-stack adds it.
 `;
 
 /** The PrometheusRule manifest for a standard rule file's text (its `groups:` copied as they are). */

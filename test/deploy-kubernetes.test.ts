@@ -221,6 +221,12 @@ describe.runIf(hasKubectl())('kubernetes manifests: kubectl kustomize', () => {
     expect(d.spec?.template.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchExpressions?.[0]?.key).toBe(ZONE_KEY);
     expect(podSettings(c).cloudflared.tokenFile).toBe(settings.cloudflared.tokenFile);
   });
+
+  it('the kube-prometheus-stack component labels the ServiceMonitor and the PrometheusRule with the release, nothing else', () => {
+    const built = kustomize('overlays/example');
+    const labelled = built.filter((m) => (m.obj.metadata as { labels?: Record<string, string> }).labels?.release !== undefined).map((m) => String(m.obj.kind));
+    expect(labelled.sort()).toEqual(['PrometheusRule', 'ServiceMonitor']);
+  });
 });
 
 it('the image is pinned to a version, never :latest', () => {
