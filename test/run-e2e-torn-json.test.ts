@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { encodeTunnelToken } from '../src/cloudflared/token.js';
 import { get, metric, statusUntil } from './helpers/run-observe.js';
 import { baseEnv, trackedProcesses } from './helpers/run-process.js';
 
@@ -15,7 +16,9 @@ const CONNECTOR = fileURLToPath(new URL('./fixtures/connectors/torn-json.mjs', i
 
 describe('tunnelwatch run: torn JSON lines from cloudflared', () => {
   it('puts the pieces back together: four registrations counted, each one record, the shutdown events kept', { timeout: 30_000 }, async () => {
-    const env = baseEnv(mkdtempSync(join(tmpdir(), 'tw-torn-')), { TUNNELWATCH_LOGS_REPEATS_WINDOW: '0s', TUNNELWATCH_EDGE_REACHABILITY_INTERVAL: '0s' });
+    // The stand-in ignores the token, but run's checks before the first start want a well-formed one.
+    const token = encodeTunnelToken({ accountTag: 'd3b07384d113edec49eaa6238ad5ff00', tunnelId: '0b63bd7c-5add-40af-a75a-4dfeea1316a0', secret: Buffer.from('torn') });
+    const env = baseEnv(mkdtempSync(join(tmpdir(), 'tw-torn-')), { TUNNELWATCH_LOGS_REPEATS_WINDOW: '0s', TUNNELWATCH_EDGE_REACHABILITY_INTERVAL: '0s', TUNNELWATCH_CLOUDFLARED_TOKEN: token });
     const run = p.run(env, [], CONNECTOR);
     const events = await statusUntil(run, (s) => (s.views.events === 4 ? s.views.events : undefined), 'four registrations from the events', 20_000);
     expect(events).toBe(4);

@@ -5,7 +5,7 @@ import type { Diagnostic } from '../base/index.js';
 import type { Io } from './io.js';
 
 // cloudflared's own search list when --config is not given (config/configuration.go DefaultConfigSearchDirectories).
-function defaultConfigPaths(): string[] {
+export function defaultConfigPaths(): string[] {
   const home = homedir();
   const dirs = [join(home, '.cloudflared'), join(home, '.cloudflare-warp'), join(home, 'cloudflare-warp'), '/etc/cloudflared', '/usr/local/etc/cloudflared'];
   return dirs.flatMap((dir) => [join(dir, 'config.yml'), join(dir, 'config.yaml')]);

@@ -1,5 +1,7 @@
 import { VERSION, write } from '../base/index.js';
 import { EXIT, processIo, type Io } from './io.js';
+import { suggest } from './suggest.js';
+import { COMMAND_USAGE, type CommandName } from './usage.js';
 
 export const USAGE = `tunnelwatch ${VERSION} — runs, watches and explains Cloudflare Tunnel connectors (cloudflared)
 
@@ -32,8 +34,10 @@ Commands:
   emulate cloudflared|api ...
                       run the cloudflared emulator or the Cloudflare API emulator on their own
   version             print the version
+  help [COMMAND]      print this help, or the options of one command
 
 Settings come from defaults < --settings FILE (or TUNNELWATCH_SETTINGS) < TUNNELWATCH_* variables < --set.
+A usage error (an unknown command or flag, a flag without its value) exits 2.
 Docs: README.md, docs/errors.md (every error and warning code with its fix).
 `;
 
@@ -41,7 +45,7 @@ type Command = (args: readonly string[], io: Io) => Promise<number>;
 
 // Each command's module loads only when it runs: `validate` need not pay for the Cloudflare SDK, fastify and
 // the emulators in memory and start-up time.
-const COMMANDS: Readonly<Record<string, Command>> = {
+const COMMANDS: Readonly<Record<CommandName, Command>> = {
   validate: async (args, io) => (await import('./commands/validate.js')).validateCommand(args, io),
   ingress: async (args, io) => (await import('./commands/ingress.js')).ingressCommand(args, io),
   analyze: async (args, io) => (await import('./commands/analyze.js')).analyzeCommand(args, io),
@@ -57,18 +61,38 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
 };
 
+const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);
+
+async function unknownCommand(name: string, io: Io): Promise<number> {
+  const hint = suggest(name, [...Object.keys(COMMANDS), 'help']);
+  await write(io.stderr, `tunnelwatch: unknown command ${JSON.stringify(name)}${hint === undefined ? '' : `; did you mean ${JSON.stringify(hint)}?`}\n\n${USAGE}`);
+  return EXIT.usage;
+}
+
+/** `help [COMMAND]`: the top-level help, or one command's usage (from usage.ts, so the command is not loaded). */
+async function help(args: readonly string[], io: Io): Promise<number> {
+  const [name, extra] = args;
+  if (extra !== undefined) {
+    await write(io.stderr, `tunnelwatch help: unexpected argument ${JSON.stringify(extra)}; write \`tunnelwatch help COMMAND\`\n`);
+    return EXIT.usage;
+  }
+  if (name !== undefined && name !== 'help' && name !== '--help' && name !== '-h') {
+    if (!isCommand(name)) return unknownCommand(name, io);
+    await write(io.stdout, COMMAND_USAGE[name]);
+    return EXIT.ok;
+  }
+  await write(io.stdout, USAGE);
+  return EXIT.ok;
+}
+
 /** Runs the command line and returns the exit code; never throws for user input. */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    await write(name === undefined ? io.stderr : io.stdout, USAGE);
-    return name === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (name === '--version') return COMMANDS.version?.(rest, io) ?? EXIT.ok;
-  const command = COMMANDS[name];
-  if (!command) {
-    await write(io.stderr, `tunnelwatch: unknown command "${name}"\n\n${USAGE}`);
+  if (name === undefined) {
+    await write(io.stderr, USAGE);
     return EXIT.usage;
   }
-  return command(rest, io);
+  if (name === '--help' || name === '-h' || name === 'help') return help(rest, io);
+  if (name === '--version') return COMMANDS.version(rest, io);
+  return isCommand(name) ? COMMANDS[name](rest, io) : unknownCommand(name, io);
 }

@@ -1,9 +1,9 @@
-import { loadSettings, SETTINGS_FILE_ENV, settingsError, type SettingsResult } from '../config/index.js';
+import { type FlagAssignment, loadSettings, SETTINGS_FILE_ENV, settingsError, type SettingsResult } from '../config/index.js';
 import { type Io } from './io.js';
 import { whyUnreadable } from '../base/index.js';
 
 /** Loads settings for a command: the file from --settings or TUNNELWATCH_SETTINGS, then env, then --set. */
-export function loadSettingsFor(io: Io, settingsFile: string | undefined, sets: readonly string[]): SettingsResult {
+export function loadSettingsFor(io: Io, settingsFile: string | undefined, sets: readonly (string | FlagAssignment)[]): SettingsResult {
   const name = settingsFile ?? io.env[SETTINGS_FILE_ENV];
   if (name === undefined || name === '') return loadSettings({ env: io.env, sets });
   const text = io.readText(name);

@@ -3,15 +3,15 @@ import { type Diagnostic, Secret } from '../base/index.js';
 import { settingsError } from './codes.js';
 import { issuesToDiagnostics } from './issues.js';
 import { settingsSchema, type Settings } from './schema.js';
-import { envLayer, fileLayer, flagLayer, mergeLayers, type Layer } from './sources.js';
+import { envLayer, fileLayer, type FlagAssignment, flagLayer, mergeLayers, type Layer } from './sources.js';
 
 /** Everything the settings are made from; reading the file is the caller's job, so this stays testable. */
 export interface SettingsInput {
   /** Contents and name of the YAML settings file, when one is given. */
   readonly file?: { readonly text: string; readonly name: string };
   readonly env: NodeJS.ProcessEnv;
-  /** `--set path=value` assignments, in command-line order. */
-  readonly sets?: readonly string[];
+  /** `--set path=value` assignments (and flags standing for one, such as `--listen`), in command-line order. */
+  readonly sets?: readonly (string | FlagAssignment)[];
 }
 
 export type SettingsResult =

@@ -129,12 +129,19 @@ export function envLayer(env: NodeJS.ProcessEnv): { layer: Layer; diagnostics: D
   return { layer: { values, locate: (path) => locateByPrefix(origin, path) }, diagnostics };
 }
 
-/** Reads `--set path=value` assignments. */
-export function flagLayer(assignments: readonly string[]): { layer: Layer; diagnostics: Diagnostic[] } {
+/** A `path=value` assignment another flag stands for (`--listen` sets server.listen): messages name that flag. */
+export interface FlagAssignment {
+  readonly set: string;
+  readonly flag: string;
+}
+
+/** Reads `--set path=value` assignments, and those of flags that stand for one setting. */
+export function flagLayer(assignments: readonly (string | FlagAssignment)[]): { layer: Layer; diagnostics: Diagnostic[] } {
   const values: Record<string, unknown> = {};
   const origin = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
-  for (const assignment of assignments) {
+  for (const item of assignments) {
+    const assignment = typeof item === 'string' ? item : item.set;
     const eq = assignment.indexOf('=');
     const key = eq < 0 ? assignment : assignment.slice(0, eq);
     const leaf = LEAF_BY_DOTTED.get(key);
@@ -151,13 +158,14 @@ export function flagLayer(assignments: readonly string[]): { layer: Layer; diagn
       continue;
     }
     const raw = assignment.slice(eq + 1);
+    const from = typeof item === 'string' ? `--set ${leaf.dotted}` : item.flag;
     const result = coerce(leaf, raw);
     if ('problem' in result) {
-      diagnostics.push(settingsError('TW_ERR_SETTINGS_INVALID', leaf.dotted, `${leaf.dotted}: got ${shown(leaf, raw)}, ${result.problem} (from --set ${leaf.dotted})`));
+      diagnostics.push(settingsError('TW_ERR_SETTINGS_INVALID', leaf.dotted, `${leaf.dotted}: got ${shown(leaf, raw)}, ${result.problem} (from ${from})`));
       continue;
     }
     setIn(values, leaf.path, result.value);
-    origin.set(leaf.dotted, `--set ${leaf.dotted}`);
+    origin.set(leaf.dotted, from);
   }
   return { layer: { values, locate: (path) => locateByPrefix(origin, path) }, diagnostics };
 }

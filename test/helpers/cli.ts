@@ -21,12 +21,12 @@ function collect(stream: PassThrough): () => string {
 }
 
 /** Runs the CLI in-process against buffers (fast; used by most tests). */
-export async function runCli(args: readonly string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+export async function runCli(args: readonly string[], options: { stdin?: string; env?: NodeJS.ProcessEnv; readText?: Io['readText'] } = {}): Promise<Run> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out = collect(stdout);
   const err = collect(stderr);
-  const io: Io = { stdout, stderr, stdin: Readable.from([options.stdin ?? '']), env: options.env ?? {}, readText: readTextOrUndefined };
+  const io: Io = { stdout, stderr, stdin: Readable.from([options.stdin ?? '']), env: options.env ?? {}, readText: options.readText ?? readTextOrUndefined };
   const code = await main(args, io);
   return { code, stdout: out(), stderr: err() };
 }

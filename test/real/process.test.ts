@@ -1,7 +1,7 @@
 // The real cloudflared's process under tunnelwatch: a graceful stop that drains (unregisters) every connection, a
 // SIGKILL from outside, a SIGSTOP (alive but hung), and a fatal start-up error, over QUIC and HTTP/2 where the
 // protocol matters. Every assertion follows the connector by its pid; every wait has a deadline.
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { causes, codes, diagnosisOf, get, metric, ownRecord, statusUntil } from '../helpers/run-observe.js';
 import { isGone, poll, trackedProcesses, type TunnelwatchRun } from '../helpers/run-process.js';
@@ -69,9 +69,15 @@ describe.each(['quic', 'http2'] as const)('the real cloudflared process over %s'
 describe('the real cloudflared with its metrics port taken', () => {
   let world: RealWorld;
   let taken: Server;
+  let answersReady = true;
   beforeAll(async () => {
     world = await startRealWorld({ protocol: 'quic' });
-    taken = createServer();
+    // Another cloudflared on the host, not started by this tunnelwatch: it answers /ready as cloudflared does, so the
+    // pre-flight check lets it be (it could be a connector a killed tunnelwatch left behind, which the start stops).
+    taken = createServer((req, res) => {
+      if (answersReady && req.url === '/ready') res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":503,"readyConnections":0,"connectorId":"00000000-0000-4000-8000-000000000000"}');
+      else res.writeHead(404).end();
+    });
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
@@ -100,5 +106,15 @@ describe('the real cloudflared with its metrics port taken', () => {
     run.child.kill('SIGTERM');
     expect((await run.closed).code).toBe(4);
     await poll(() => (run.connectorPids().every(isGone) ? true : undefined), 'every connector gone');
+  });
+
+  it('held by something that is not cloudflared: refused before the first start, in one line with the fix', async () => {
+    answersReady = false;
+    const address = taken.address();
+    if (address === null || typeof address === 'string') throw new Error('no port taken');
+    const run = p.run(world.env({ TUNNELWATCH_CLOUDFLARED_METRICS: `127.0.0.1:${String(address.port)}` }), [], world.cloudflared);
+    expect((await run.closed).code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^tunnelwatch run: cloudflared\\.metrics 127\\.0\\.0\\.1:${String(address.port)} cannot be bound \\(EADDRINUSE\\)`, 'm'));
+    expect(run.connectorPids()).toEqual([]);
   });
 });

@@ -12,20 +12,9 @@ import { write } from '../../base/index.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { loadSettingsFor } from '../settings-input.js';
 
-const USAGE = `Usage: tunnelwatch demo [--listen HOST:PORT] [--for DURATION] [--time-scale N] [--settings FILE] [--set K=V]...
-
-Runs tunnelwatch the way production does — supervising its connector, watching it, probing its origins,
-asking the Cloudflare API — against an emulated world on loopback: a Cloudflare API emulator holding one
-tunnel, tunnelwatch's own emulated cloudflared plus one more replica (real processes), and three origins
-(HTTP, SSH-like TCP, and a dead port). No real cloudflared, token or network is needed.
-
-  --listen HOST:PORT  where the status page, /status and /metrics are served (default 127.0.0.1:9330)
-  --for DURATION      after the checks, keep running this long, then stop (default: until Ctrl-C)
-  --time-scale N      compress cloudflared's waits (0.1 = ten times faster); default 1
-`;
-
 // The demo shows results within seconds; production defaults are slower on purpose (API budget, probe load).
 const DEMO_SETTINGS = ['cloudflared.binary=emulator', 'server.listen=127.0.0.1:9330', 'origins.interval=2s', 'origins.failuresToDown=2', 'edge.pollInterval=3s', 'cloudflared.pollInterval=1s'];
+const BY_DEMO = "the demo's own settings";
 
 /** Every record goes to a JSON lines file; tunnelwatch's own are also shown on the terminal, one short line each. */
 function demoOutput(file: WriteStream, io: Io): LineOutput {
@@ -133,6 +122,7 @@ function stopReason(stop: AbortSignal, forMs: number | undefined): Promise<strin
 
 export async function demoCommand(args: readonly string[], io: Io): Promise<number> {
   const parsed = await parseCommandArgs(
+    'demo',
     args,
     {
       listen: { type: 'string' },
@@ -142,7 +132,6 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
       set: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
-    USAGE,
     io,
   );
   if (typeof parsed === 'number') return parsed;
@@ -160,7 +149,11 @@ export async function demoCommand(args: readonly string[], io: Io): Promise<numb
 
 async function demo(v: DemoValues, forMs: number | undefined, scale: number | undefined, stop: AbortSignal, io: Io): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tunnelwatch-demo-run-'));
-  const sets = [...DEMO_SETTINGS, `logs.spoolDir=${join(dir, 'spool')}`, ...(v.listen === undefined ? [] : [`server.listen=${v.listen}`]), ...(v.set ?? [])];
+  const sets = [
+    ...[...DEMO_SETTINGS, `logs.spoolDir=${join(dir, 'spool')}`].map((set) => ({ set, flag: BY_DEMO })),
+    ...(v.listen === undefined ? [] : [{ set: `server.listen=${v.listen}`, flag: '--listen' }]),
+    ...(v.set ?? []),
+  ];
   const loaded = loadSettingsFor(io, v.settings, sets);
   if (!loaded.ok) {
     await write(io.stderr, renderDiagnostics('settings', loaded.diagnostics));

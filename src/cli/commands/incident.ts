@@ -3,19 +3,6 @@ import { write } from '../../base/index.js';
 import { parseCommandArgs } from '../args.js';
 import { EXIT, type Io } from '../io.js';
 
-const USAGE = `Usage: tunnelwatch incident [--tunnelwatch URL] [--token-file FILE] [--json]
-
-Asks a running tunnelwatch to write an incident bundle now (POST /incidents) and prints where it is, on that
-tunnelwatch's disk: the health snapshot, the diagnosis, firing alerts, probe results, both /metrics, cloudflared's
-/ready, /config and /diag answers, the newest records and the settings, with every secret hidden.
-
-  --tunnelwatch URL     the running tunnelwatch (default http://127.0.0.1:9464)
-  --token-file FILE     its server.authToken, when it listens beyond loopback (or TUNNELWATCH_SERVER_AUTH_TOKEN)
-  --json                print the answer as JSON: {"path", "bytes", "at", "trigger"}
-
-Exit status: 0 written, 1 tunnelwatch could not write it or could not be reached, 2 usage.
-`;
-
 interface Written {
   readonly path: string;
   readonly bytes: number;
@@ -23,12 +10,8 @@ interface Written {
 }
 
 export async function incidentCommand(args: readonly string[], io: Io): Promise<number> {
-  const parsed = await parseCommandArgs(args, { tunnelwatch: { type: 'string' }, 'token-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, USAGE, io);
+  const parsed = await parseCommandArgs('incident', args, { tunnelwatch: { type: 'string' }, 'token-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, io);
   if (typeof parsed === 'number') return parsed;
-  if (parsed.positionals.length > 0) {
-    await write(io.stderr, `tunnelwatch incident: unexpected argument ${parsed.positionals[0] ?? ''}\n\n${USAGE}`);
-    return EXIT.usage;
-  }
   const { values } = parsed;
   const base = (values.tunnelwatch ?? 'http://127.0.0.1:9464').replace(/\/+$/, '');
   let token = io.env.TUNNELWATCH_SERVER_AUTH_TOKEN;

@@ -1,27 +1,15 @@
 import { formatOriginService, matchIngress } from '../../cloudflared/config/index.js';
 import { hasErrors, whyUnreadable, write } from '../../base/index.js';
-import { parseCommandArgs } from '../args.js';
+import { parseCommandArgs, usageError } from '../args.js';
 import { checkConfigFile } from '../cloudflared-config-input.js';
 import { EXIT, type Io } from '../io.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 
-const USAGE = `Usage: tunnelwatch ingress match [--config FILE] [--json] URL
-
-Prints which ingress rule a URL reaches, exactly as \`cloudflared tunnel ingress rule URL\` does: the first
-rule whose hostname and path regex match, else the catch-all; the rule number is 0-based. Without --config
-the config is looked for where cloudflared looks.
-
-Exit status: 0 matched, 1 the config is invalid or the URL cannot be matched, 2 usage error.
-`;
-
 export async function ingressCommand(args: readonly string[], io: Io): Promise<number> {
-  const parsed = await parseCommandArgs(args, { config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, USAGE, io);
+  const parsed = await parseCommandArgs('ingress', args, { config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, io, { max: 2, hint: 'ingress match takes one URL' });
   if (typeof parsed === 'number') return parsed;
-  const [sub, url, ...extra] = parsed.positionals;
-  if (sub !== 'match' || url === undefined || extra.length > 0) {
-    await write(io.stderr, `tunnelwatch ingress: expected \`match URL\`\n\n${USAGE}`);
-    return EXIT.usage;
-  }
+  const [sub, url] = parsed.positionals;
+  if (sub !== 'match' || url === undefined) return usageError('ingress', 'expected `match URL`', io);
   const lookup = checkConfigFile(io, parsed.values.config);
   if (lookup.kind === 'not_found') {
     await write(io.stderr, `tunnelwatch ingress match: no cloudflared config found; pass --config FILE\n`);

@@ -1,39 +1,21 @@
-import type { Settings } from '../../config/index.js';
+import type { FlagAssignment, Settings } from '../../config/index.js';
 import { type EmulatedWorld, EMULATOR_BINARY, Sidecar, startEmulatedWorld } from '../../sidecar/index.js';
 import { parseCommandArgs, parseTiming } from '../args.js';
 import { EXIT, type Io } from '../io.js';
 import { write } from '../../base/index.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
+import { preflight } from '../preflight.js';
 import { loadSettingsFor } from '../settings-input.js';
 
-const USAGE = `Usage: tunnelwatch run [--cloudflared PATH|emulator] [--listen HOST:PORT] [--settings FILE] [--set K=V]...
-                       [--for DURATION] [--time-scale N]
-
-Runs cloudflared under supervision (restarts with backoff, crash-loop breaker, hang detection), parses
-every line it writes and ships every record — its own and cloudflared's — to stdout as JSON lines, and to
-Loki and syslog when configured (logs.loki, logs.syslog), through a disk spool that survives restarts.
-
-  --cloudflared PATH|emulator  the connector binary (default: cloudflared.binary, "cloudflared" on PATH);
-                               "emulator" runs the built-in emulator, and without a tunnel token also
-                               starts an emulated Cloudflare API and origins for it
-  --listen HOST:PORT           where /metrics, /healthz, /readyz and /status are served (server.listen)
-  --settings FILE              settings file (or TUNNELWATCH_SETTINGS)
-  --set K=V                    one setting, e.g. --set cloudflared.haConnections=2
-  --for DURATION               stop by itself after this long, as on SIGTERM (e.g. 30s)
-  --time-scale N               with the emulator: compress cloudflared's waits (0.1 = ten times faster)
-
-On SIGTERM or SIGINT cloudflared gets one SIGTERM and its grace period, then SIGKILL; records are flushed
-and shipped, and the exit code says how it ended: 0 clean, 3 cloudflared had to be killed, 4 crash loop.
-`;
-
 interface RunArgs {
-  readonly sets: string[];
+  readonly sets: (string | FlagAssignment)[];
   readonly forMs: number | undefined;
   readonly timeScale: number | undefined;
 }
 
 async function runArgs(args: readonly string[], io: Io): Promise<{ settingsFile: string | undefined; run: RunArgs } | number> {
   const parsed = await parseCommandArgs(
+    'run',
     args,
     {
       cloudflared: { type: 'string' },
@@ -44,7 +26,6 @@ async function runArgs(args: readonly string[], io: Io): Promise<{ settingsFile:
       'time-scale': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-    USAGE,
     io,
   );
   if (typeof parsed === 'number') return parsed;
@@ -52,9 +33,9 @@ async function runArgs(args: readonly string[], io: Io): Promise<{ settingsFile:
   const timing = await parseTiming(v, 'run', io);
   if (typeof timing === 'number') return timing;
   const { forMs, timeScale } = timing;
-  const sets = [...(v.set ?? [])];
-  if (v.cloudflared !== undefined) sets.push(`cloudflared.binary=${v.cloudflared}`);
-  if (v.listen !== undefined) sets.push(`server.listen=${v.listen}`);
+  const sets: (string | FlagAssignment)[] = [...(v.set ?? [])];
+  if (v.cloudflared !== undefined) sets.push({ set: `cloudflared.binary=${v.cloudflared}`, flag: '--cloudflared' });
+  if (v.listen !== undefined) sets.push({ set: `server.listen=${v.listen}`, flag: '--listen' });
   return { settingsFile: v.settings, run: { sets, forMs, timeScale } };
 }
 
@@ -87,6 +68,12 @@ export async function runCommand(args: readonly string[], io: Io): Promise<numbe
     return EXIT.failed;
   }
   let settings: Settings = result.settings;
+  // Before anything starts: a connector that cannot start would only crash-loop until the breaker opens.
+  const problems = await preflight(settings, io);
+  if (problems.length > 0) {
+    await write(io.stderr, problems.map((p) => `tunnelwatch run: ${p}\n`).join(''));
+    return EXIT.failed;
+  }
   let world: EmulatedWorld | undefined;
   const c = settings.cloudflared;
   if (c.binary === EMULATOR_BINARY && c.token === undefined && c.tokenFile === undefined) {

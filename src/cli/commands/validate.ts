@@ -5,22 +5,6 @@ import { EXIT, type Io } from '../io.js';
 import { renderDiagnostics } from '../render-diagnostics.js';
 import { loadSettingsFor } from '../settings-input.js';
 
-const USAGE = `Usage: tunnelwatch validate [--config FILE] [--settings FILE] [--set K=V]... [--json]
-
-Checks a cloudflared config file with cloudflared's own rules and messages, plus warnings for what
-cloudflared accepts but an SRE must know (noTLSVerify, unreachable rules, plain-http remote origins, ...).
-With --settings (or TUNNELWATCH_SETTINGS, or --set), tunnelwatch's own settings are checked too, and their
-cloudflared.config is used when --config is not given. Without either, the config is looked for where
-cloudflared looks (~/.cloudflared, /etc/cloudflared, ...).
-
-  --config FILE     cloudflared config (YAML or JSON; local, remote-managed or /config form)
-  --settings FILE   tunnelwatch settings (YAML)
-  --set K=V         override one setting (repeatable)
-  --json            print {"valid": bool, "cloudflared": {...}, "settings": {...}}
-
-Exit status: 0 valid (warnings allowed), 1 invalid or unreadable, 2 usage error.
-`;
-
 interface Section {
   readonly file: string;
   readonly diagnostics: readonly Diagnostic[];
@@ -28,6 +12,7 @@ interface Section {
 
 export async function validateCommand(args: readonly string[], io: Io): Promise<number> {
   const parsed = await parseCommandArgs(
+    'validate',
     args,
     {
       config: { type: 'string' },
@@ -36,14 +21,10 @@ export async function validateCommand(args: readonly string[], io: Io): Promise<
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
-    USAGE,
     io,
+    { max: 0, hint: 'the config goes after --config' },
   );
   if (typeof parsed === 'number') return parsed;
-  if (parsed.positionals.length > 0) {
-    await write(io.stderr, `tunnelwatch validate: unexpected argument ${parsed.positionals[0] ?? ''}; the config goes after --config\n\n${USAGE}`);
-    return EXIT.usage;
-  }
   const { values } = parsed;
   const wantSettings = values.settings !== undefined || values.set !== undefined || io.env.TUNNELWATCH_SETTINGS !== undefined;
   let settingsSection: Section | undefined;
