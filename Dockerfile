@@ -39,6 +39,8 @@ COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
+# Served at /runbooks: the runbook_url of every alert this replica sends points there by default.
+COPY docs/runbooks ./docs/runbooks
 
 # Everything tunnelwatch writes (log spool, the connector pid file) lives in the volume, so the root
 # filesystem can be mounted read-only.

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { BUILTIN_ALERTS, CRASH_LOOP_WINDOW_MS, LOG_DROP_WINDOW_MS, runbookUrl, type AlertDefinition } from '../src/alerts/catalogue.js';
-import { settingsSchema } from '../src/config/schema.js';
+import { RULES_RUNBOOK_BASE_URL } from '../src/config/schema.js';
 import { renderFullMetricsDoc } from '../src/sidecar/registry.js';
 import { PROMETHEUS_RULE_FILE, RULES_FILE, renderPrometheusRule } from '../scripts/prometheus-rule.js';
 import { resultLabels } from './helpers/promql-labels.js';
@@ -25,7 +25,10 @@ const ruleSchema = z.union([
   }),
 ]);
 const groups = z.strictObject({ groups: z.array(z.strictObject({ name: z.string(), rules: z.array(ruleSchema) })) }).parse(parse(rulesText)).groups;
-const rules = groups.flatMap((g) => g.rules);
+// Alerts about tunnelwatch itself are Prometheus's alone (no built-in twin) and read Prometheus's own `up`.
+const SELF_GROUP = 'tunnelwatch.self';
+const selfRules = groups.filter((g) => g.name === SELF_GROUP).flatMap((g) => g.rules);
+const rules = groups.filter((g) => g.name !== SELF_GROUP).flatMap((g) => g.rules);
 const alertRules = rules.flatMap((r) => ('alert' in r ? [r] : []));
 const recordingRules = rules.flatMap((r) => ('record' in r ? [r] : []));
 
@@ -40,7 +43,7 @@ const unitTests = z
   })
   .parse(parse(readFileSync(new URL('../alerts/tunnelwatch.rules.test.yaml', import.meta.url), 'utf8'))).tests;
 
-const RUNBOOK_BASE = settingsSchema.parse({}).alerts.runbookBaseUrl;
+const RUNBOOK_BASE = RULES_RUNBOOK_BASE_URL;
 const key = (d: { alert: string; severity?: string }): string => `${d.alert}/${d.severity ?? ''}`;
 const sorted = (labels: Iterable<string>): string[] => [...labels].sort();
 
@@ -120,6 +123,19 @@ function selectors(expr: string): { metric: string; labels: string[] }[] {
   });
   return out;
 }
+
+describe('the alerts about tunnelwatch itself', () => {
+  it('read only Prometheus\'s `up` of the tunnelwatch job, and each has a runbook', () => {
+    expect(selfRules.map((r) => ('alert' in r ? r.alert : r.record))).toEqual(['TunnelwatchDown', 'TunnelwatchAbsent']);
+    for (const r of selfRules) {
+      expect(selectors(r.expr)).toEqual([{ metric: 'up', labels: ['job'] }]);
+      if ('alert' in r) {
+        expect(r.annotations.runbook_url).toBe(runbookUrl(r.alert, RUNBOOK_BASE));
+        expect(existsSync(new URL(`../docs/runbooks/${r.alert}.md`, import.meta.url)), `write docs/runbooks/${r.alert}.md`).toBe(true);
+      }
+    }
+  });
+});
 
 describe('the rules read only what tunnelwatch serves', () => {
   it.each(rules.map((r) => ['alert' in r ? r.alert : r.record, r.expr] as const))('%s', (_name, expr) => {

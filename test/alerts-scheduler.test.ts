@@ -6,7 +6,7 @@ import type { AlertInputs } from '../src/alerts/rules.js';
 import { cronExpression, every, type Schedule } from '../src/alerts/scheduler.js';
 import { settingsSchema } from '../src/config/schema.js';
 import { buildServer } from '../src/server/app.js';
-import { renderStatusPage } from '../src/server/page-render.js';
+import { renderStatusPage } from '../src/server/page/index.js';
 import { buildRegistry } from '../src/telemetry/metrics/registry.js';
 import { NOW } from './helpers/health-snapshots.js';
 import { calmInputs, downInputs } from './helpers/alert-inputs.js';
@@ -146,7 +146,8 @@ describe('startAlerting', () => {
     expect(status.alerts.map((a) => a.alertname).sort()).toEqual(['TunnelConnectorUnhealthy', 'Watchdog']);
     const page = (await app.inject('/')).body;
     expect(page).toContain('<h2>Firing alerts</h2>');
-    expect(page).toContain('href="https://github.com/tunnelwatch/tunnelwatch/blob/main/docs/runbooks/TunnelConnectorUnhealthy.md"');
+    // The runbook this replica serves itself, at <externalUrl>/runbooks (alerts.runbookBaseUrl unset).
+    expect(page).toContain('href="http://127.0.0.1:9464/runbooks/TunnelConnectorUnhealthy.md"');
     await app.close();
 
     inputs = calmInputs();

@@ -15,6 +15,7 @@ import { effectiveRules } from '../src/alerts/overrides.js';
 import { connectorCollector } from '../src/collectors/connector.js';
 import type { CollectorStats } from '../src/collectors/runner.js';
 import { settingsSchema } from '../src/config/schema.js';
+import { runbookBaseUrl } from '../src/config/index.js';
 import type { ProbeResult } from '../src/probers/index.js';
 import { sidecarRegistry, type HealthSources } from '../src/sidecar/registry.js';
 import { HealthModel, healthOptions } from '../src/state/health-model.js';
@@ -163,7 +164,7 @@ async function render(): Promise<string> {
       ],
     },
     configFindings: undefined,
-    diagnosis: diagnose({ snapshot: model.snapshot, lines: new Map(), runbookBaseUrl: settings.alerts.runbookBaseUrl }),
+    diagnosis: diagnose({ snapshot: model.snapshot, lines: new Map(), runbookBaseUrl: runbookBaseUrl(settings) }),
   };
   const pipeline = new PipelineMetrics({
     counters: { records: 0, bySource: { cloudflared: 0, tunnelwatch: 0 }, stdoutWritten: 0, stdoutDropped: 0, sinkErrors: {} },

@@ -1,9 +1,9 @@
 // Built-in alerting wired together: the rules as configured, evaluated on a schedule, pushed to every
 // Alertmanager, and exposed to /status, the status page and /metrics.
-import type { Settings } from '../config/index.js';
+import { externalUrl, runbookBaseUrl, type Settings } from '../config/index.js';
 import type { MetricSet } from '../telemetry/metrics/index.js';
 import { AlertmanagerClient } from './alertmanager.js';
-import { AlertEngine, type FiringAlert, type LogFn } from './engine.js';
+import { AlertEngine, type FiringAlert, type LogFn, type PendingAlert } from './engine.js';
 import { alertMetrics } from './metrics.js';
 import { effectiveRules } from './overrides.js';
 import type { AlertInputs } from './rules.js';
@@ -21,6 +21,7 @@ export interface AlertingOptions {
 
 export interface Alerting {
   firing(): FiringAlert[];
+  pending(): PendingAlert[];
   readonly metrics: MetricSet;
   /** Stops evaluating and waits for requests to Alertmanager in flight. */
   stop(): Promise<void>;
@@ -28,16 +29,15 @@ export interface Alerting {
 
 /** Evaluates once right away (Watchdog fires from the start), then every alerts.evaluationInterval. */
 export function startAlerting(options: AlertingOptions): Alerting {
-  const { alerts, server } = options.settings;
+  const { alerts } = options.settings;
   const now = options.now ?? Date.now;
   const rules = effectiveRules(alerts.rules);
-  const engine = new AlertEngine({ rules, runbookBaseUrl: alerts.runbookBaseUrl, log: options.log });
-  const externalUrl = (alerts.externalUrl ?? `http://${server.listen}`).replace(/\/+$/, '');
+  const engine = new AlertEngine({ rules, runbookBaseUrl: runbookBaseUrl(options.settings), log: options.log });
   const client = new AlertmanagerClient({
     urls: alerts.alertmanagers,
     resendIntervalMs: alerts.resendInterval,
     evaluationIntervalMs: alerts.evaluationInterval,
-    generatorUrl: `${externalUrl}/status`,
+    generatorUrl: `${externalUrl(options.settings)}/status`,
     log: options.log,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
@@ -57,6 +57,7 @@ export function startAlerting(options: AlertingOptions): Alerting {
 
   return {
     firing: () => engine.firing(),
+    pending: () => engine.pending(),
     metrics: alertMetrics({ rules, firing: () => engine.firing(), notifications: () => client.counts() }),
     async stop() {
       await schedule.stop();

@@ -38,6 +38,7 @@ export const ALERT_NAMES = [
 ] as const;
 
 const identity = z.strictObject({
+  /** This replica's name in labels and alerts. Unset: $HOSTNAME (a pod's name), else the host's name. */
   replica: text().optional(),
   zone: text().optional(),
   labels: labelMap().prefault({}),
@@ -93,6 +94,10 @@ const server = z.strictObject({
   authToken: secret().optional(),
   /** /readyz also requires every origin to be up (default: a registered connection is enough). */
   readyRequiresOrigins: flag().prefault(false),
+  /** Serve cloudflared's own families (cloudflared_*, quic_client_*, flow_*, build_info) unchanged at /cloudflared/metrics. */
+  cloudflaredMetrics: flag().prefault(true),
+  /** How often the status page's trends are sampled; the last 720 samples are kept (6 hours at 30s). */
+  historyInterval: duration({ min: 100 }).prefault('30s'),
 });
 
 const edge = z.strictObject({
@@ -182,16 +187,19 @@ const alertRule = z.strictObject({
   threshold: z.number({ error: 'expected a number' }).optional(),
 });
 
-/** Where runbooks and the causes page are published unless `alerts.runbookBaseUrl` says otherwise. */
-export const DEFAULT_RUNBOOK_BASE_URL = 'https://github.com/tunnelwatch/tunnelwatch/blob/main/docs/runbooks';
+/** Where the static rule files (alerts/*.rules.yaml, the PrometheusRule) point `runbook_url`: they need one absolute URL. */
+export const RULES_RUNBOOK_BASE_URL = 'https://github.com/tunnelwatch/tunnelwatch/blob/main/docs/runbooks';
 
 const alerts = z.strictObject({
   alertmanagers: stringList(httpUrl()).prefault([]),
   /** How often the built-in rules are evaluated. */
   evaluationInterval: duration({ min: 100 }).prefault('15s'),
   resendInterval: duration({ min: 1000 }).prefault('1m'),
-  /** Where `runbook_url` annotations point: `<runbookBaseUrl>/<AlertName>.md`. */
-  runbookBaseUrl: httpUrl().prefault(DEFAULT_RUNBOOK_BASE_URL),
+  /**
+   * Where `runbook_url` annotations and the causes' runbook links point: `<runbookBaseUrl>/<AlertName>.md`.
+   * Unset: the runbooks this replica serves itself, `<externalUrl>/runbooks` (see config/urls.ts).
+   */
+  runbookBaseUrl: httpUrl().optional(),
   /** This replica's URL as Alertmanager users reach it, for `generatorURL` (default: http://<server.listen>). */
   externalUrl: httpUrl().optional(),
   rules: objectList(alertRule).prefault([]),
@@ -228,6 +236,8 @@ const repeats = z.strictObject({
 
 const logs = z.strictObject({
   level: oneOf(['debug', 'info', 'warn', 'error']).prefault('info'),
+  /** Field names of every record on every sink: pino's (the default), the OpenTelemetry log data model's, or Elastic Common Schema's. */
+  format: oneOf(['pino', 'otel', 'ecs']).prefault('pino'),
   repeats: repeats.prefault({}),
   loki: loki.optional(),
   syslog: syslog.optional(),

@@ -6,7 +6,7 @@ import { type ConfigShape, edgeArgs } from '../cloudflared/config/index.js';
 import type { LogEvent } from '../cloudflared/log/index.js';
 import type { ConnectorMetrics } from '../cloudflared/metrics/index.js';
 import { type Collector, CollectorRunner, connectorCollector, type EdgeCollector, edgeReachCollector, type EdgeReachCollector, originsCollector, type OriginsCollector, readConfig, tunnelChecksCollector, type TunnelChecksCollector } from '../collectors/index.js';
-import type { Settings } from '../config/index.js';
+import { runbookBaseUrl, type Settings } from '../config/index.js';
 import { CAUSES, type CauseId, diagnose, type Diagnosis, type LatencyThresholds, LineEvidence } from '../diagnosis/index.js';
 import { HealthModel, healthOptions, type HealthSnapshot, type Observation } from '../state/index.js';
 import type { Logger } from '../telemetry/logs/index.js';
@@ -74,7 +74,7 @@ export class HealthWatch {
     const { settings } = o;
     this.#log = o.logger;
     this.#now = o.now ?? Date.now;
-    this.#runbookBaseUrl = settings.alerts.runbookBaseUrl;
+    this.#runbookBaseUrl = runbookBaseUrl(settings);
     this.#thresholds = { originLatencyMs: settings.diagnosis.originLatency, edgeRttMs: settings.diagnosis.edgeRtt };
     this.#expectedTunnelId = settings.edge.tunnelId;
     this.#redact = o.redact ?? ((text) => text);
@@ -99,7 +99,7 @@ export class HealthWatch {
     const collectors: Collector[] = [connector, this.origins, ...optional];
     this.runner = new CollectorRunner(collectors, (obs) => { this.observe(obs); }, { now: this.#now });
     if (e.apiToken === undefined) this.#log.info('edge view off: set edge.apiToken (a read-only Cloudflare API token), edge.accountId and edge.tunnelId to compare with what Cloudflare sees');
-    else if (this.edge === undefined) this.#log.warn('edge view off: edge.apiToken is set but edge.accountId or edge.tunnelId is missing');
+    else if (this.edge === undefined) this.#log.warn('edge view off: edge.apiToken is set but edge.accountId or edge.tunnelId is missing, and no readable tunnel token (cloudflared.token or cloudflared.tokenFile) names them');
     const file = settings.cloudflared.config;
     if (file !== undefined) {
       try {
