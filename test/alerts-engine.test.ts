@@ -183,4 +183,23 @@ describe('alert lifecycle (fake clock)', () => {
     expect(state(3, 11 * MIN)).toBe('resolved');
     expect(state(4, 12 * MIN)).toBe('firing');
   });
+
+  it('lists pending alerts with when they fire (activeAt plus the configured `for`), and not once they fire', () => {
+    const { engine: e } = engine([{ alert: 'TunnelConnectorUnhealthy', enabled: true, for: 3 * MIN }]);
+    e.evaluate(downInputs(), NOW);
+    e.evaluate(downInputs(), NOW + MIN);
+    expect(e.pending()).toEqual([
+      {
+        alertname: 'TunnelConnectorUnhealthy',
+        severity: 'critical',
+        labels: { alertname: 'TunnelConnectorUnhealthy', severity: 'critical', tunnel_id: TUNNEL_ID, replica: REPLICA },
+        summary: `Connector of tunnel ${TUNNEL_ID} on replica ${REPLICA} has no registered connection`,
+        runbookUrl: 'https://runbooks.example/docs/TunnelConnectorUnhealthy.md',
+        activeAt: NOW,
+        firesAt: NOW + 3 * MIN,
+      },
+    ]);
+    e.evaluate(downInputs(), NOW + 3 * MIN);
+    expect(e.pending()).toEqual([]);
+  });
 });

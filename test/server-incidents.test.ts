@@ -9,6 +9,9 @@ const TOKEN = 'tw-incident-token-8d2a';
 const WRITTEN = { path: '/var/lib/tunnelwatch/spool/incidents/incident-20261127T120000000Z-on_demand.json', at: NOW, bytes: 4242, trigger: 'on_demand' };
 const EARLIER = { path: '/var/lib/tunnelwatch/spool/incidents/incident-20261127T115000000Z-down.json', at: NOW - 600_000, bytes: 999, trigger: 'down' };
 
+/** A bundle as /status shows it: with the ISO 8601 twin of its time. */
+const onStatus = (bundle: typeof WRITTEN): typeof WRITTEN & { atIso: string } => ({ ...bundle, atIso: new Date(bundle.at).toISOString() });
+
 let app: FastifyInstance | undefined;
 // The server's clock: POST /incidents answers one request per 10 s by it.
 let clock = NOW;
@@ -48,7 +51,7 @@ describe('/status and incident bundles', () => {
   it('carries the newest bundle', async () => {
     const res = await serve(endpoint(EARLIER)).inject('/status');
     expect(res.statusCode).toBe(200);
-    expect(res.json<{ incident: unknown }>().incident).toEqual(EARLIER);
+    expect(res.json<{ incident: unknown }>().incident).toEqual(onStatus(EARLIER));
   });
 
   it('has no incident before the first bundle, nor without bundles at all', async () => {
@@ -67,7 +70,7 @@ describe('POST /incidents', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.json()).toEqual(WRITTEN);
     expect(incidents.writes).toBe(1);
-    expect((await server.inject('/status')).json<{ incident: unknown }>().incident).toEqual(WRITTEN);
+    expect((await server.inject('/status')).json<{ incident: unknown }>().incident).toEqual(onStatus(WRITTEN));
   });
 
   it('answers 500 with the reason when the bundle cannot be written', async () => {
@@ -101,7 +104,7 @@ describe('POST /incidents', () => {
     expect(res.statusCode).toBe(201);
     expect(res.json()).toEqual(WRITTEN);
     expect(incidents.writes).toBe(1);
-    expect((await server.inject({ url: '/status', headers: { authorization } })).json<{ incident: unknown }>().incident).toEqual(WRITTEN);
+    expect((await server.inject({ url: '/status', headers: { authorization } })).json<{ incident: unknown }>().incident).toEqual(onStatus(WRITTEN));
   });
 
   it('beyond loopback without a configured token, refuses it', async () => {
@@ -121,7 +124,7 @@ describe('POST /incidents', () => {
       expect(res.json<{ error: string; message: string }>()).toMatchObject({ error: 'forbidden', message: expect.stringContaining('Origin') as unknown });
     }
     expect(incidents.writes).toBe(0);
-    expect((await server.inject('/status')).json<{ incident: unknown }>().incident).toEqual(EARLIER);
+    expect((await server.inject('/status')).json<{ incident: unknown }>().incident).toEqual(onStatus(EARLIER));
     // A refused request does not use up the one bundle per 10 s: curl, without an Origin, still gets one.
     expect((await server.inject({ method: 'POST', url: '/incidents' })).statusCode).toBe(201);
     expect(incidents.writes).toBe(1);

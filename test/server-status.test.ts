@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../src/server/app.js';
-import { escapeHtml, formatDuration, renderStatusPage } from '../src/server/page-render.js';
+import { escapeHtml, formatDuration, renderStatusPage } from '../src/server/page/index.js';
 import type { HealthSnapshot } from '../src/state/snapshot.js';
 import { NOW, downSnapshot, fixtureRegistry, healthySnapshot } from './helpers/health-snapshots.js';
 
@@ -19,13 +19,44 @@ function serve(snapshot: () => HealthSnapshot): FastifyInstance {
 /** The page's text with tags removed and whitespace collapsed. */
 const text = (html: string): string => html.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
+/** A copy of a JSON value without the `*Iso` twins, and every twin found, by path. */
+function splitIso(value: unknown, path = '', twins = new Map<string, unknown>()): { plain: unknown; twins: Map<string, unknown> } {
+  if (Array.isArray(value)) return { plain: value.map((v, i) => splitIso(v, `${path}[${String(i)}]`, twins).plain), twins };
+  if (value === null || typeof value !== 'object') return { plain: value, twins };
+  const plain: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k.endsWith('Iso')) twins.set(`${path}.${k}`, v);
+    else plain[k] = splitIso(v, `${path}.${k}`, twins).plain;
+  }
+  return { plain, twins };
+}
+
 describe('/status', () => {
-  it('serves the snapshot as JSON with generatedAt', async () => {
+  it('serves the snapshot as JSON with generatedAt, the service state, and an ISO twin beside every Unix ms time', async () => {
     const res = await serve(healthySnapshot).inject('/status');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.json()).toEqual({ ...JSON.parse(JSON.stringify(healthySnapshot())), generatedAt: NOW });
+    const body = res.json<Record<string, unknown>>();
+    const { plain, twins } = splitIso(body);
+    // Every field there was is still there, unchanged.
+    const { service, ...rest } = plain as Record<string, unknown>;
+    expect(rest).toEqual({ ...JSON.parse(JSON.stringify(healthySnapshot())), generatedAt: NOW });
+    expect(service).toEqual({ state: 'degraded', origins: { up: 2, down: 1, unknown: 0, total: 3 }, summary: '1 of 3 origins down: api.example.com' });
+    expect(body.sinceIso).toBe('2026-11-27T11:18:00.000Z');
+    expect(body.generatedAtIso).toBe('2026-11-27T12:00:00.000Z');
+    expect(twins.get('.reasons[0].sinceIso')).toBe('2026-11-27T11:57:00.000Z');
+    expect(twins.get('.origins[1].lastProbeAtIso')).toBe('2026-11-27T11:59:56.000Z');
+    expect(twins.get('.edge.checkedAtIso')).toBe('2026-11-27T11:59:40.000Z');
+    expect(twins.get('.transitions[2].atIso')).toBe('2026-11-27T11:18:00.000Z');
+    // Each twin sits beside its Unix ms field and says the same instant.
+    for (const [path, iso] of twins) {
+      const keys = path.replace(/Iso$/, '').replace(/\[(\d+)\]/g, '.$1').split('.').filter((k) => k !== '');
+      const epoch = keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], body);
+      expect(new Date(iso as string).getTime(), path).toBe(epoch);
+    }
+    // at, since, generatedAt; a reason, 4 connections, 3 origins (since, lastProbeAt), the edge, 3 transitions.
+    expect(twins.size).toBe(3 + 1 + 4 + 3 * 2 + 1 + 3);
   });
 });
 
@@ -41,14 +72,15 @@ describe('status page', () => {
 
   it('shows state, time in state, reasons, connections by colo, origins, edge view and transitions', () => {
     const page = text(renderStatusPage(healthySnapshot(), NOW));
-    expect(page).toContain('tunnelwatch healthy in this state for 42m (since 2026-11-27 11:18:00 UTC)');
+    expect(page).toContain('tunnelwatch connector healthy service degraded Connector healthy for 42m , since 2026-11-27T11:18:00Z');
+    expect(page).toContain('Service degraded : 1 of 3 origins down: api.example.com.');
     expect(page).toContain('Registered connections 4 of 4');
-    expect(page).toContain('origins_down 1 of 3 origins down: api ( 3m ago )');
+    expect(page).toContain('origins_down 1 of 3 origins down: api since 3m ago 2026-11-27T11:57:00Z');
     expect(page).toContain('lax01 × 2 sjc01 × 2');
-    expect(page).toContain('0 up lax01 quic 198.41.200.13 42m ago');
+    expect(page).toContain('0 up lax01 quic 198.41.200.13 42m ago 2026-11-27T11:18:00Z');
     expect(page).toContain('Origins 2 up · 1 down · 0 unknown');
-    expect(page).toContain('rule1:http://api:9000 api.example.com http://api:9000 down connect ECONNREFUSED 10.0.0.7:9000 3m ago 1 ms');
-    expect(page).toContain('Tunnel status healthy checked 20s ago');
+    expect(page).toContain('rule1:http://api:9000 api.example.com http://api:9000 down connect ECONNREFUSED 10.0.0.7:9000 3m ago 2026-11-27T11:57:00Z 1 ms');
+    expect(page).toContain('Tunnel status healthy checked 20s ago 2026-11-27T11:59:40Z');
     expect(page).toContain('(this replica)');
     expect(page).toContain('dfw01 (pending reconnect)');
     expect(page.indexOf('degraded → healthy')).toBeLessThan(page.indexOf('unknown → down'));

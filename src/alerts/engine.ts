@@ -48,6 +48,19 @@ export interface FiringAlert {
   readonly keepFiringSince?: number;
 }
 
+/** An alert whose condition holds but not yet for its `for`: what the status page counts down. */
+export interface PendingAlert {
+  readonly alertname: string;
+  readonly severity: Severity;
+  readonly labels: Labels;
+  readonly summary: string;
+  readonly runbookUrl: string;
+  /** When the condition started to hold. */
+  readonly activeAt: number;
+  /** activeAt plus the rule's `for`: it fires at the first evaluation from then on. */
+  readonly firesAt: number;
+}
+
 export interface EngineOptions {
   readonly rules: readonly EffectiveRule[];
   readonly runbookBaseUrl: string;
@@ -132,6 +145,17 @@ export class AlertEngine {
         firingSince: i.firedAt ?? i.activeAt,
         ...(i.keepFiringSince === undefined ? {} : { keepFiringSince: i.keepFiringSince }),
       });
+    }
+    return out;
+  }
+
+  /** Pending instances, for /status and the page. */
+  pending(): PendingAlert[] {
+    const out: PendingAlert[] = [];
+    for (const i of this.#instances.values()) {
+      if (i.state !== 'pending') continue;
+      const forMs = this.#rules.find((r) => r.definition.alert === i.alertname && r.severity === i.severity)?.forMs ?? 0;
+      out.push({ alertname: i.alertname, severity: i.severity, labels: i.labels, summary: i.annotations.summary, runbookUrl: i.annotations.runbook_url, activeAt: i.activeAt, firesAt: i.activeAt + forMs });
     }
     return out;
   }

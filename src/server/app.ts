@@ -1,16 +1,21 @@
 // The sidecar's HTTP server: one fastify instance, one plugin per route group, state passed in (no globals).
 // The caller listens (see parseListen) and closes it; close() answers new requests 503 while in-flight ones finish.
 import { createServer, type RequestListener } from 'node:http';
+import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { FiringAlert } from '../alerts/index.js';
+import { packageRoot } from '../base/index.js';
+import type { FiringAlert, PendingAlert } from '../alerts/index.js';
 import type { Diagnosis } from '../diagnosis/index.js';
 import type { Settings } from '../config/index.js';
-import type { HealthSnapshot } from '../state/index.js';
+import type { HealthSnapshot, HistoryView } from '../state/index.js';
 import { bearerGuard } from './auth.js';
 import { healthRoutes } from './routes/probes.js';
 import { metricsRoutes } from './routes/metrics.js';
-import { statusRoutes, type IncidentEndpoint } from './routes/status.js';
+import { runbookRoutes } from './routes/runbooks.js';
+import { connectorMetricsRoutes, type ConnectorExposition } from './routes/connector-metrics.js';
+import type { PageIdentity } from './page/index.js';
+import { statusRoutes, type IncidentEndpoint, type StatusExtras } from './routes/status.js';
 
 /**
  * What one client may hold of a server that listens on 0.0.0.0 by default: headers within 10 s, a whole request
@@ -44,6 +49,18 @@ export interface ServerOptions {
   readonly incidents?: IncidentEndpoint;
   /** Self-fencing, on /status (siblings read it there: a fenced replica is no sibling to count on). */
   readonly fence?: () => { readonly fenced: boolean; readonly since?: number; readonly why?: string };
+  /** The built-in alerts pending now, with when they fire: on /status and the page. */
+  readonly pendingAlerts?: () => readonly PendingAlert[];
+  /** The sampled history the page draws as trends. */
+  readonly history?: () => HistoryView;
+  /** Replica, zone and tunnel, at the top of the page and on /status. */
+  readonly identity?: () => PageIdentity;
+  /** Where the page's generic next steps link their runbooks (alerts.runbookBaseUrl). */
+  readonly runbookBaseUrl?: string;
+  /** The directory whose runbooks GET /runbooks/<Name>.md serves (docs/runbooks of the package by default). */
+  readonly runbooksDir?: string;
+  /** cloudflared's own families for GET /cloudflared/metrics; without it the path is not served. */
+  readonly connectorExposition?: ConnectorExposition;
   /** SERVER_LIMITS unless a test asks for tighter ones. */
   readonly limits?: ServerLimits;
 }
@@ -66,6 +83,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const guard = bearerGuard(options.server);
   void app.register(metricsRoutes(options.registry));
   void app.register(healthRoutes(options.snapshot, options.server.readyRequiresOrigins));
-  void app.register(statusRoutes(options.snapshot, now, guard, { ...(options.alerts ? { alerts: options.alerts } : {}), ...(options.diagnosis ? { diagnosis: options.diagnosis } : {}), ...(options.incidents ? { incidents: options.incidents } : {}), ...(options.fence ? { fence: options.fence } : {}) }));
+  void app.register(runbookRoutes(options.runbooksDir ?? join(packageRoot(), 'docs', 'runbooks')));
+  if (options.connectorExposition) void app.register(connectorMetricsRoutes(options.connectorExposition));
+  const { alerts, pendingAlerts: pending, diagnosis, incidents, fence, history, identity, runbookBaseUrl } = options;
+  const extras: StatusExtras = { alerts, pending, diagnosis, incidents, fence, history, identity, runbookBaseUrl };
+  void app.register(statusRoutes(options.snapshot, now, guard, extras));
   return app;
 }

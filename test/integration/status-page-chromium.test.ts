@@ -49,7 +49,7 @@ describe('status page in Chromium', () => {
   it('shows the state, the down origin and its reason', async () => {
     const dom = await chromium('--dump-dom');
     const text = dom.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
-    expect(text).toContain('tunnelwatch healthy in this state for 42m');
+    expect(text).toContain('tunnelwatch connector healthy service degraded Connector healthy for 42m');
     expect(text).toContain('lax01 × 2 sjc01 × 2');
     expect(text).toContain('rule1:http://api:9000 api.example.com http://api:9000 down connect ECONNREFUSED 10.0.0.7:9000');
   });
