@@ -2,19 +2,28 @@
 // supervisor's Child, parsed, turned into records, redacted and made durable in the Loki spool; then the same
 // with the shipper pushing to a local Loki receiver (node:http in this process, counting lines); beside a bare
 // JSON.parse loop over the same lines, and the RSS peak of each stage. Prints figures; not a test.
-// Run: npm run build && node dist/bench/log-pipeline.bench.js   (BENCH_LINES=N to change the corpus size)
+// Run: npm run build && node dist/bench/log-pipeline.bench.js   (BENCH_LINES=N to change the corpus size,
+// BENCH_FORMAT=otel|ecs for the records in another logs.format; default pino)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { VERSION } from '../src/base/version.js';
 import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { Child } from '../src/supervisor/child.js';
 import { LogPipeline } from '../src/telemetry/logs/log-pipeline.js';
 import { connectorRecord, learnLabels, type RecordLabels } from '../src/telemetry/logs/log-record.js';
+import { type LogFormat, recordSerialiser } from '../src/telemetry/logs/record-format.js';
 import { openLokiSink } from '../src/telemetry/sinks/loki-sink.js';
 import { Redactor } from '../src/telemetry/logs/redact.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 100_000);
+const FORMAT = ((): LogFormat => {
+  const formats: readonly LogFormat[] = ['pino', 'otel', 'ecs'];
+  const format = formats.find((f) => f === (process.env.BENCH_FORMAT ?? 'pino'));
+  if (format === undefined) throw new Error(`BENCH_FORMAT must be one of ${formats.join(', ')}`);
+  return format;
+})();
 const SECRETS = ['apiTok3nQv8ZpLm2XwR7tN4bY', 'lokiPw9Hc4Jd7Ks2Ln5Mq8'];
 
 const ORIGIN_ERROR =
@@ -93,7 +102,7 @@ async function childToSpool(name: string, file: string, lokiUrl: string, shipped
   const dir = mkdtempSync(join(tmpdir(), 'tw-bench-spool-'));
   const rss = new RssPeak();
   const sink = await openLokiSink({ url: lokiUrl, labels: {}, batchMaxRecords: 1000, batchMaxBytes: 1 << 20 }, { dir, maxBytes: 8 * 1024 ** 3 });
-  const pipeline = new LogPipeline({ redactor: new Redactor(SECRETS), sinks: [sink] });
+  const pipeline = new LogPipeline({ redactor: new Redactor(SECRETS), serialise: recordSerialiser(FORMAT, VERSION), sinks: [sink] });
   const labels: RecordLabels = { tunnel_id: '6ff42ae2-765d-4adf-8112-31c55c1551ef', replica: 'bench' };
   let read = 0;
   const started = performance.now();
@@ -149,7 +158,7 @@ stages.push(await childToSpool('child → pipeline → spool → Loki', file, lo
 loki.server.close();
 rmSync(dir, { recursive: true, force: true });
 
-console.log(`corpus: ${fmt(LINES)} cloudflared JSON lines (${mb.toFixed(1)} MB), written by a child on stderr one line per write`);
+console.log(`corpus: ${fmt(LINES)} cloudflared JSON lines (${mb.toFixed(1)} MB), written by a child on stderr one line per write; logs.format ${FORMAT}`);
 // RSS rarely shrinks, so each stage's peak is the process's peak up to the end of that stage.
 console.log(`RSS with the corpus in memory: ${(baselineRss / 1e6).toFixed(0)} MB`);
 console.log(`${'stage'.padEnd(36)}${'lines/s'.padStart(12)}${'MB/s'.padStart(8)}${'seconds'.padStart(9)}${'peak RSS MB'.padStart(13)}`);

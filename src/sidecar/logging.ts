@@ -1,8 +1,8 @@
 // The log pipeline from settings: redaction of every configured secret, the spooled sinks (Loki, syslog),
 // stdout, and tunnelwatch's own logger feeding the same pipeline.
-import { readTextOrUndefined } from '../base/index.js';
+import { readTextOrUndefined, VERSION } from '../base/index.js';
 import type { Settings } from '../config/index.js';
-import { createLogger, type LineOutput, type Logger, LogPipeline, RecentLines, type RecordLabels, Redactor } from '../telemetry/logs/index.js';
+import { createLogger, type LineOutput, type Logger, LogPipeline, RecentLines, recordSerialiser, type RecordLabels, Redactor } from '../telemetry/logs/index.js';
 import { openLokiSink, openSyslogSink, type SpoolPlace, type SpoolShipperSink } from '../telemetry/sinks/index.js';
 
 export interface Logging {
@@ -52,12 +52,15 @@ export async function startLogging(settings: Settings, options: LoggingOptions):
     else self.logger?.error({ sink: 'loki', cause: problem }, `cannot ship to loki: ${problem}; records wait in the spool and are retried`);
   };
   if (loki !== undefined) sinks.push(await openLokiSink(loki, place('loki'), { onProblem, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) }));
-  if (syslog !== undefined) sinks.push((await openSyslogSink(syslog, place('syslog'))));
+  // Chosen once: the default (pino) is the record as it is, at no cost per record.
+  const serialise = recordSerialiser(settings.logs.format, VERSION);
+  if (syslog !== undefined) sinks.push((await openSyslogSink(syslog, place('syslog'), serialise)));
   const redactor = new Redactor(secretValues(settings));
   // Enough for the minutes before an incident, bounded whatever the flood.
   const recent = new RecentLines(2000, 1 << 20);
   const pipeline = new LogPipeline({
     redactor,
+    serialise,
     sinks,
     recent,
     ...(options.stdout === undefined ? {} : { stdout: options.stdout }),

@@ -2,6 +2,7 @@
 export { LogPipeline, type LineOutput, type PipelineCounters, type SpooledSink } from './log-pipeline.js';
 export { connectorRecord, learnLabels, levelName, type LogRecord, type RecordLabels } from './log-record.js';
 export { createLogger, type Logger, type LogMethod, type OwnLevel } from './logger.js';
+export { recordSerialiser, type RecordSerialiser } from './record-format.js';
 export { RecentLines } from './recent-lines.js';
 export { Redactor } from './redact.js';
 export { Repeats } from './repeats.js';

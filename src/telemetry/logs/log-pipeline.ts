@@ -1,9 +1,10 @@
-// Every record, tunnelwatch's own and cloudflared's, passes here: redacted once, serialised once, then made
-// durable in each spooled sink (Loki, syslog) before it is written to stdout. "Durable before visible":
+// Every record, tunnelwatch's own and cloudflared's, passes here: redacted once, serialised once (in logs.format),
+// then made durable in each spooled sink (Loki, syslog) before it is written to stdout. "Durable before visible":
 // any record a person saw on stdout survives a kill -9 of tunnelwatch and is shipped after the restart.
 // Records are batched for at most `flushIntervalMs`, so one fsync serves many lines.
 import type { RecentLines } from './recent-lines.js';
 import type { LogRecord } from './log-record.js';
+import { pinoLine, type RecordSerialiser } from './record-format.js';
 import type { Redactor } from './redact.js';
 
 /** A sink behind a durable spool: append is synchronous and in memory, flush makes it durable (fsync). */
@@ -21,6 +22,8 @@ export interface LineOutput {
 
 export interface PipelineOptions {
   readonly redactor: Redactor;
+  /** A record to its line (logs.format); default pino's shape, the record as it is. */
+  readonly serialise?: RecordSerialiser;
   readonly sinks: readonly SpooledSink[];
   /** Omit to write nothing to stdout (tests, benchmarks). */
   readonly stdout?: LineOutput;
@@ -52,6 +55,7 @@ export interface PipelineCounters {
 export class LogPipeline {
   readonly counters: PipelineCounters = { records: 0, bySource: { cloudflared: 0, tunnelwatch: 0 }, stdoutWritten: 0, stdoutDropped: 0, sinkErrors: {} };
   readonly #o: PipelineOptions;
+  readonly #serialise: RecordSerialiser;
   #records: LogRecord[] = [];
   #lines: string[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -64,16 +68,19 @@ export class LogPipeline {
 
   constructor(options: PipelineOptions) {
     this.#o = options;
+    this.#serialise = options.serialise ?? pinoLine;
   }
 
-  /** Queues one record (redacted here); it reaches the sinks and stdout on the next flush. */
+  /** Queues one record (redacted here, then formatted); it reaches the sinks and stdout on the next flush. */
   write(record: LogRecord): void {
     if (this.#closed) return;
     let clean = record;
-    let line = JSON.stringify(record);
+    // The check reads the formatted line, which holds every string of the record; the redaction itself works on
+    // the record, so a secret is masked before any format moves it.
+    let line = this.#serialise(record);
     if (this.#o.redactor.mayNeed(line)) {
       clean = this.#o.redactor.value(record);
-      line = JSON.stringify(clean);
+      line = this.#serialise(clean);
     }
     this.#records.push(clean);
     this.#lines.push(line);

@@ -6,8 +6,9 @@
  * Choices, and why:
  * - Facility defaults to 1 (user-level): tunnelwatch is an unprivileged application. local0..local7 are left to
  *   the site, which often has them assigned already (HAProxy, network gear); pass `facility` 16..23 to route on them.
- * - MSG is the whole record as one JSON line (the same object written to stdout), so a SIEM can parse every
- *   field; the header and SD repeat only the few fields a receiver filters on without parsing JSON.
+ * - MSG is the whole record as one JSON line (the line written to stdout, in logs.format), so a SIEM can parse
+ *   every field; the header and SD repeat only the few fields a receiver filters on without parsing JSON, and are
+ *   taken from the record whatever the format.
  * - MSG has no UTF-8 BOM (RFC 5424 MSG-ANY): JSON sent over a network must not start with one (RFC 8259
  *   §8.1), and JSON parsers in receivers (rsyslog mmjsonparse, Elastic, Splunk) reject or keep it as text.
  * - MSGID is the record's `source` (`cloudflared` | `tunnelwatch`); PROCID is the record's `pid` if it has one,
@@ -38,6 +39,8 @@ export interface SyslogFormatOptions {
   procId?: string | number;
   /** 0..23; default 1 (user-level messages). */
   facility?: number;
+  /** MSG from the record (logs.format); default the record as it is. */
+  body?: (record: SyslogRecord) => string;
 }
 
 /** A formatted message, kept in two parts so that only MSG is ever cut. */
@@ -136,7 +139,7 @@ function headerOf(record: SyslogRecord, o: SyslogFormatOptions, sd: string): str
 }
 
 export function formatSyslogMessage(record: SyslogRecord, o: SyslogFormatOptions): SyslogMessage {
-  return { header: headerOf(record, o, structuredData(record)), msg: JSON.stringify(record) };
+  return { header: headerOf(record, o, structuredData(record)), msg: o.body === undefined ? JSON.stringify(record) : o.body(record) };
 }
 
 export function formatSyslog(record: SyslogRecord, o: SyslogFormatOptions): string {

@@ -19,6 +19,8 @@ export interface SyslogShipperOptions extends SyslogSenderOptions, Partial<Drain
   procId?: string | number;
   /** Default 1 (user); see syslog-format.ts. */
   facility?: number;
+  /** MSG from the record (logs.format); default the record as it is. */
+  body?: SyslogFormatOptions['body'];
   /**
    * Longest message in bytes; longer ones are cut with a marker and counted. Default 2048 for UDP (RFC 5426),
    * 8192 for TCP/TLS (RFC 5425 receivers SHOULD take it; rsyslog's default maxMessageSize).
@@ -63,7 +65,7 @@ export class SyslogShipper extends SpoolDrain<SyslogRecord> {
     const stats: SyslogShipperStats = { shipped: 0, retries: 0, truncated: 0, dropped: 0, lastError: null, lagSeconds: 0 };
     super(o.spool, { ...o, batchRecords: o.batchRecords ?? 500, batchBytes: o.batchBytes ?? 1 << 20 }, stats);
     this.stats = stats;
-    this.#format = { appName: o.appName, hostname: o.hostname ?? osHostname(), procId: o.procId ?? process.pid, facility: o.facility ?? 1 };
+    this.#format = { appName: o.appName, hostname: o.hostname ?? osHostname(), procId: o.procId ?? process.pid, facility: o.facility ?? 1, ...(o.body === undefined ? {} : { body: o.body }) };
     priority(this.#format.facility ?? 1, 0); // a bad facility fails here, not on every batch
     this.#maxBytes = o.maxMessageBytes ?? (o.protocol === 'udp' ? 2048 : 8192);
     this.#sender = o.sender ?? createSyslogSender(o);

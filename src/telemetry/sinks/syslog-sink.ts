@@ -1,8 +1,10 @@
 // The syslog sink: records are spooled as they are and formatted as RFC 5424 by the shipper when sent, so
-// the spool keeps the record (not one framing of it) and a change of receiver settings applies to the backlog.
+// the spool keeps the record (not one framing of it) and a change of receiver settings, or of logs.format, applies
+// to the backlog. The records are redacted before they are spooled; the format only renames.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Settings } from '../../config/index.js';
+import type { LogRecord, RecordSerialiser } from '../logs/index.js';
 import type { SpoolPlace } from './loki-sink.js';
 import { Spool } from './spool.js';
 import type { SyslogRecord } from './syslog-format.js';
@@ -11,7 +13,7 @@ import { SpoolShipperSink } from './spooled-sink.js';
 
 type SyslogSettings = NonNullable<Settings['logs']['syslog']>;
 
-export async function openSyslogSink(syslog: SyslogSettings, place: SpoolPlace): Promise<SpoolShipperSink<SyslogRecord>> {
+export async function openSyslogSink(syslog: SyslogSettings, place: SpoolPlace, serialise: RecordSerialiser): Promise<SpoolShipperSink<SyslogRecord>> {
   const spool = await Spool.open<SyslogRecord>({ dir: join(place.dir, 'syslog'), maxBytes: place.maxBytes, ...(place.onDrop === undefined ? {} : { onDrop: place.onDrop }) });
   const shipper = new SyslogShipper({
     spool,
@@ -22,6 +24,8 @@ export async function openSyslogSink(syslog: SyslogSettings, place: SpoolPlace):
     appName: syslog.appName,
     hostname: hostname(),
     facility: syslog.facility,
+    // What the pipeline spooled was a LogRecord.
+    body: (record) => serialise(record as LogRecord),
   });
   return new SpoolShipperSink('syslog', spool, shipper, (record) => record);
 }
