@@ -30,6 +30,37 @@ describe('the state-change record', () => {
   });
 });
 
+describe('a transition lists the reasons of the state it enters', () => {
+  const snapshot = (state: HealthSnapshot['state'], registered: number, reasons: HealthSnapshot['reasons']): HealthSnapshot => {
+    const { snapshots } = run([proc(T0, 'running')]);
+    return { ...(snapshots.at(-1) as HealthSnapshot), state, registeredConnections: registered, expectedConnections: 4, reasons };
+  };
+  const originDown = { code: 'origins_down' as const, message: '1 of 3 origins down: api', since: T0 };
+  const lagging = { code: 'ready_disagrees' as const, message: '/ready reports 3 connections, the log 4', since: T0 };
+
+  it('degraded -> healthy: the count, not the dead origin or the lagging /ready carried along', () => {
+    const before = snapshot('degraded', 3, [{ code: 'connections_missing', message: '3 of 4 HA connections registered (missing: 2)', since: T0 }, originDown]);
+    const after = snapshot('healthy', 4, [lagging, originDown]);
+    const [change] = describeChanges(before, after, () => []);
+    expect(change?.message).toBe('connector degraded -> healthy: 4 of 4 HA connections registered');
+    expect(change?.fields).toMatchObject({ reasons: [] });
+  });
+
+  it('healthy -> degraded: the missing slots, not the origin', () => {
+    const before = snapshot('healthy', 4, [originDown]);
+    const after = snapshot('degraded', 3, [{ code: 'connections_missing', message: '3 of 4 HA connections registered (missing: 2)', since: T0 }, originDown]);
+    const [change] = describeChanges(before, after, () => []);
+    expect(change?.message).toBe('connector healthy -> degraded: 3 of 4 HA connections registered (missing: 2)');
+    expect(change?.fields).toMatchObject({ reasons: ['connections_missing'] });
+  });
+
+  it('-> unknown: an unreachable connector is what the state is about', () => {
+    const after = snapshot('unknown', 0, [{ code: 'connector_unreachable', message: 'the attached connector has shown no log line and no successful /ready yet', since: T0 }]);
+    const [change] = describeChanges(snapshot('healthy', 4, []), after, () => []);
+    expect(change?.fields).toMatchObject({ reasons: ['connector_unreachable'] });
+  });
+});
+
 describe('HealthWatch: causes announced', () => {
   it('logs a cause once when a line proves it, with the fix, and once when a registration clears it', async () => {
     const loaded = loadSettings({ env: { TUNNELWATCH_LOGS_SPOOL_DIR: '/tmp/unused' } });

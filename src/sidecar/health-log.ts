@@ -2,7 +2,7 @@
 // the diagnosed causes with the fix), each origin going up or down, and the edge view appearing, changing or
 // becoming unknown. Pure.
 import { CONNECTOR_CAUSES, type Diagnosis } from '../diagnosis/index.js';
-import type { HealthSnapshot } from '../state/index.js';
+import { stateReasons, type HealthSnapshot } from '../state/index.js';
 
 export interface Change {
   readonly level: 'info' | 'warn' | 'error';
@@ -16,7 +16,10 @@ const STATE_LEVEL = { healthy: 'info', degraded: 'warn', down: 'error', inactive
 export function describeChanges(before: HealthSnapshot, after: HealthSnapshot, diagnosis: () => readonly Diagnosis[]): Change[] {
   const out: Change[] = [];
   if (before.state !== after.state) {
-    const what = after.reasons.map((r) => r.message).join('; ');
+    // The reasons of the state entered, not the informing ones carried along (a dead origin, a lagging /ready).
+    const own = stateReasons(after.state, after.reasons);
+    const counted = `${String(after.registeredConnections)} of ${String(after.expectedConnections)} HA connections registered`;
+    const what = own.length === 0 ? (after.state === 'healthy' ? counted : '') : own.map((r) => r.message).join('; ');
     // Only what explains the connector's own state: a dead origin does not make it lose connections.
     const causes = after.state === 'healthy' ? [] : diagnosis().filter((d) => CONNECTOR_CAUSES.includes(d.cause));
     const [first] = causes;
@@ -28,7 +31,7 @@ export function describeChanges(before: HealthSnapshot, after: HealthSnapshot, d
         event: 'state_change',
         from: before.state,
         to: after.state,
-        reasons: after.reasons.map((r) => r.code),
+        reasons: own.map((r) => r.code),
         registered: after.registeredConnections,
         expected: after.expectedConnections,
         ...(causes.length === 0 ? {} : { causes: causes.map((d) => d.cause) }),

@@ -3,10 +3,10 @@
 // order that loses nothing: stop polling, stop the connector (its drain is logged), close the server, flush
 // and ship the logs within a deadline, and flush the traces last.
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { type Alerting, startAlerting } from '../alerts/index.js';
-import { parseTunnelToken } from '../cloudflared/token.js';
 import type { Settings } from '../config/index.js';
 import type { Diagnosis } from '../diagnosis/index.js';
 import type { HealthSnapshot } from '../state/index.js';
@@ -18,6 +18,7 @@ import { startTracing, traceFields, type Tracing } from '../telemetry/tracing/in
 import { VERSION } from '../base/index.js';
 import { connectorCommand } from './connector-command.js';
 import { HealthWatch } from './health-watch.js';
+import { HistorySampler } from './history-sampler.js';
 import { alertInputs } from './alert-inputs.js';
 import { Fencing } from './fencing.js';
 import { IncidentBundles } from './incident-bundles.js';
@@ -26,6 +27,8 @@ import { startLogging, type Logging } from './logging.js';
 import { lockSpoolDir, type SpoolLock } from './spool-lock.js';
 import { clearConnectorPid, recordConnectorPid, stopStaleConnector } from './stale-connector.js';
 import { startSupervision, type Supervision } from './supervision.js';
+import { withTokenIdentity } from './token-identity.js';
+import { connectorExposition } from './connector-exposition.js';
 import { settledWithin } from './within.js';
 
 export interface SidecarOptions {
@@ -52,6 +55,7 @@ interface Parts {
   readonly tracing: Tracing;
   readonly logging: Logging;
   readonly health: HealthWatch;
+  readonly history: HistorySampler;
   readonly alerting: Alerting;
   readonly registry: Registry;
   readonly server: FastifyInstance;
@@ -101,7 +105,7 @@ export class Sidecar {
   }
 
   static async #startLocked(o: SidecarOptions, lock: SpoolLock): Promise<Sidecar> {
-    const { settings } = o;
+    const settings = withTokenIdentity(o.settings);
     const labels = initialLabels(settings, o.env);
     const tracing = await startTracing({
       env: o.env,
@@ -154,13 +158,14 @@ export class Sidecar {
       onDiagnosis: (diagnosis) => { onDiagnosis(diagnosis); },
       onStateChange: (before, after) => { onStateChange(before, after); },
     });
+    const history = new HistorySampler({ intervalMs: settings.server.historyInterval, snapshot: () => health.snapshot });
     const supervision = startSupervision({
       settings,
       supervisor,
       logging,
       metrics,
       labels,
-      onEvent: (event, at) => { health.event(event, at); },
+      onEvent: (event, at) => { health.event(event, at); history.event(event); },
       registered: () => health.snapshot.registeredConnections,
       onProcess: (observation) => { health.observe(observation); },
     });
@@ -197,9 +202,14 @@ export class Sidecar {
       registry,
       server: settings.server,
       alerts: () => alerting.firing(),
+      pendingAlerts: () => alerting.pending(),
+      history: () => history.view,
+      identity: () => ({ replica: labels.replica, zone: labels.zone, tunnelId: labels.tunnel_id }),
+      runbookBaseUrl: settings.alerts.runbookBaseUrl,
       diagnosis: () => health.diagnosis,
       incidents: { last: () => incidents.last, write: () => incidents.write('on_demand', 'asked for through POST /incidents') },
       fence: () => fencing.state,
+      ...(settings.server.cloudflaredMetrics ? { connectorExposition: connectorExposition(() => supervisor.metricsAddress) } : {}),
     });
     let address: string;
     try {
@@ -218,8 +228,9 @@ export class Sidecar {
     log.info({ binary: settings.cloudflared.binary, metrics: settings.cloudflared.metrics }, 'starting cloudflared');
     supervisor.start();
     health.start();
+    history.start();
     if (settings.fencing.enabled) fencing.start();
-    return new Sidecar({ settings, labels, tracing, logging, health, alerting, registry, server, supervision, fencing, lock }, address);
+    return new Sidecar({ settings, labels, tracing, logging, health, history, alerting, registry, server, supervision, fencing, lock }, address);
   }
 
   /** Graceful stop; resolves with the exit code for the process. Idempotent. */
@@ -229,7 +240,7 @@ export class Sidecar {
   }
 
   async #stop(why: string): Promise<number> {
-    const { settings, logging, health, alerting, server, supervision, fencing, tracing, lock } = this.#p;
+    const { settings, logging, health, history, alerting, server, supervision, fencing, tracing, lock } = this.#p;
     const log = logging.logger;
     const breaker = supervision.supervisor.state === 'breaker_open';
     log.info({ reason: why }, `stopping (${why}): cloudflared gets ${String(settings.cloudflared.gracePeriod / 1000)}s to drain`);
@@ -238,6 +249,7 @@ export class Sidecar {
       log.warn({ stage: what, waited_ms: STAGE_MS }, `stopping: ${what} did not finish within ${String(STAGE_MS / 1000)}s; going on without it so the stop ends`);
     };
     fencing.stop();
+    history.stop();
     await stage('the collectors', health.stop());
     await stage('the Alertmanager notifications', alerting.stop());
     const exit: ChildExit | undefined = await supervision.supervisor.stop();
@@ -262,12 +274,10 @@ async function listen(server: FastifyInstance, listenSetting: string): Promise<s
 
 function initialLabels(settings: Settings, env: Readonly<Record<string, string | undefined>>): RecordLabels {
   const labels: RecordLabels = {};
-  const token = settings.cloudflared.token?.reveal();
-  const parsed = token === undefined ? undefined : parseTunnelToken(token);
-  const tunnelId = settings.edge.tunnelId ?? (parsed?.ok === true ? parsed.token.tunnelId : undefined);
-  if (tunnelId !== undefined) labels.tunnel_id = tunnelId;
-  const replica = settings.identity.replica ?? env.HOSTNAME;
-  if (replica !== undefined && replica !== '') labels.replica = replica;
+  if (settings.edge.tunnelId !== undefined) labels.tunnel_id = settings.edge.tunnelId;
+  // Never unnamed: "unreachable from replica  of tunnel" helps no one; a pod's or host's name is what people know.
+  const replica = settings.identity.replica || env.HOSTNAME || hostname();
+  if (replica !== '') labels.replica = replica;
   if (settings.identity.zone !== undefined && settings.identity.zone !== '') labels.zone = settings.identity.zone;
   return labels;
 }

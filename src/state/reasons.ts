@@ -100,3 +100,11 @@ export function assess(e: Evidence): Assessment {
     .sort((a, b) => REASON_CODES.indexOf(a.code) - REASON_CODES.indexOf(b.code));
   return { state, reasons };
 }
+
+/** The codes connectorState() gives for the state itself; the others only inform and never change it. */
+const STATE_MAKING: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['no_data', 'process_not_running', 'process_restarting', 'crash_loop', 'no_connections', 'connections_missing', 'registration_refused']);
+
+/** The reasons that make `state` (an unreachable connector makes `unknown` only): what a transition into it is about. */
+export function stateReasons<R extends { readonly code: ReasonCode }>(state: ConnectorState, reasons: readonly R[]): R[] {
+  return reasons.filter((r) => STATE_MAKING.has(r.code) || (r.code === 'connector_unreachable' && state === 'unknown'));
+}

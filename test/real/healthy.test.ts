@@ -2,7 +2,7 @@
 // connections registered at four colos, and the three views agree: cloudflared's outputs, the edge that holds the
 // connections, and the Cloudflare API (through the SDK) that lists them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statusUntil } from '../helpers/run-observe.js';
+import { get, statusUntil } from '../helpers/run-observe.js';
 import { trackedProcesses } from '../helpers/run-process.js';
 import { startRealWorld, TUNNEL, type RealWorld } from './helpers/world.js';
 
@@ -40,5 +40,12 @@ describe.each(['quic', 'http2'] as const)('the real cloudflared over %s', (proto
     expect(s.edge.status).toBe('healthy');
     // A locally managed tunnel reports its ingress to the edge (UpdateLocalConfiguration, from connection 0).
     expect(JSON.stringify(await world.edge.localConfig(TUNNEL))).toContain('app.real.example');
+    // cloudflared's own families, under their own names, for stock dashboards; its Go runtime left out.
+    const own = await get(run, '/cloudflared/metrics');
+    expect(own.status).toBe(200);
+    expect(own.body).toMatch(/^cloudflared_tunnel_ha_connections 4$/m);
+    expect(own.body).toMatch(/^build_info\{.*version="2026\.8\.2".*\} 1$/m);
+    if (protocol === 'quic') expect(own.body).toMatch(/^quic_client_smoothed_rtt\{conn_index="0"\} /m);
+    expect(own.body).not.toMatch(/^(go|process|promhttp)_/m);
   });
 });

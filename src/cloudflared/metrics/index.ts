@@ -2,3 +2,4 @@
 export { connectAddress } from './connect-address.js';
 export { readConnectorMetrics, type ConnectorMetrics, type QuicConnectionMetrics } from './connector-metrics.js';
 export { parseExposition } from './exposition.js';
+export { connectorFamilies, isConnectorFamily } from './exposition-filter.js';
