@@ -172,7 +172,8 @@ export interface Alertmanager {
  * resolved notifications; group_wait/group_interval 1 s so delivery is quick, repeat_interval 1 h so a repeat
  * within a test is a bug, not a reminder. No gossip: `--cluster.listen-address=` (empty).
  */
-export async function startAlertmanager(webhookUrl: string): Promise<Alertmanager> {
+/** `extraConfig`: YAML appended to the config, e.g. the text of alerts/alertmanager-inhibit.yaml. */
+export async function startAlertmanager(webhookUrl: string, extraConfig = ''): Promise<Alertmanager> {
   requireBinary(ALERTMANAGER_BIN, 'prometheus-alertmanager');
   const dir = mkdtempSync(join(tmpdir(), 'tw-am-'));
   const config = join(dir, 'alertmanager.yml');
@@ -190,7 +191,7 @@ export async function startAlertmanager(webhookUrl: string): Promise<Alertmanage
       '    webhook_configs:',
       `      - url: ${JSON.stringify(webhookUrl)}`,
       '        send_resolved: true',
-      '',
+      extraConfig,
     ].join('\n'),
   );
   const port = await freePort();
