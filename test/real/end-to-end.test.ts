@@ -62,7 +62,9 @@ describe('checks through the tunnel, into the real cloudflared over HTTP/2', () 
     expect(stays.registeredConnections).toBe(4);
     process.kill(await run.connectorPid(), 'SIGTERM');
     await run.until(() => run.connectorPids()[1], 'cloudflared started again', 30_000);
-    await statusUntil(run, (s) => (s.registeredConnections === 4 && !causes(s).includes('tunnel_not_serving') ? s : undefined), 'served again by the new connector', 60_000);
+    await statusUntil(run, (s) => (s.registeredConnections === 4 && !causes(s).includes('tunnel_not_serving') ? s : undefined), 'served again by the new connector', 60_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}\nthe edge's last lines:\n${world.edge.log.slice(-6000)}`, { cause: e });
+    });
     expect(metric((await get(run, '/metrics')).body, 'tunnelwatch_end_to_end_success', { url: app })).toBe(1);
   });
 });
