@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { HealthModel } from '../src/state/health-model.js';
 import type { Observation } from '../src/state/observations.js';
 import { CONNECTOR_STATES, type ConnectorState } from '../src/state/snapshot.js';
+import { stateReasons } from '../src/state/reasons.js';
 import { TRANSITION_TABLE, transitionPairs } from '../src/state/transitions.js';
-import { lost, observationsFrom, OPTIONS, proc, ready, registered, T0 } from './helpers/state-observations.js';
+import { fellBack, lost, observationsFrom, OPTIONS, proc, ready, registered, run, T0 } from './helpers/state-observations.js';
 
 // Two HA connections expected: one registered is degraded, two are healthy.
 const options = { ...OPTIONS, expectedConnections: 2 };
@@ -69,7 +70,7 @@ describe('transition table', () => {
       const after = model.apply(drive.step);
       expect(after.state).toBe(to);
       expect(after.since).toBe(S);
-      expect(after.transitions[after.transitions.length - 1]).toEqual({ at: S, from, to, reasons: after.reasons.map((r) => r.code) });
+      expect(after.transitions[after.transitions.length - 1]).toEqual({ at: S, from, to, reasons: stateReasons(to, after.reasons).map((r) => r.code) });
       return;
     }
     // Impossible: from `from`, no sequence of observations ever moves the model straight to `to`.
@@ -86,5 +87,18 @@ describe('transition table', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('a transition records the reasons of the state it enters', () => {
+  it('degraded -> healthy: none, though a fallback is still reported beside the state', () => {
+    const { model } = run([proc(T0, 'running'), ...[0, 1, 2, 3].map((i) => registered(T0 + 1 + i, i)), fellBack(T0 + 10, 2), lost(T0 + 20, 2), registered(T0 + 30, 2, 'http2')]);
+    const s = model.snapshot;
+    expect(s.state).toBe('healthy');
+    expect(s.reasons.map((r) => r.code)).toContain('protocol_fallback');
+    expect(s.transitions.slice(-2).map((t) => [t.from, t.to, t.reasons])).toEqual([
+      ['healthy', 'degraded', ['connections_missing']],
+      ['degraded', 'healthy', []],
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import { applyEvent, initialConnections, slotsUp, type ConnectionsState } from '
 import { trackDisagreements, type ComparableViews, type DisagreementTimers } from './disagreement.js';
 import type { EdgeConnector, Observation, ProcessObservation, TunnelStatus } from './observations.js';
 import { applyOriginProbe, applyOriginTargets, initialOrigins, originViews, type OriginsState } from './origin-health.js';
-import { assess, hasEvidence } from './reasons.js';
+import { assess, hasEvidence, stateReasons } from './reasons.js';
 import { freshRefusals, refusalCause, refusalLogged, registered, serverErrorsPolled, type Refusals } from './refusals.js';
 import type { ConnectionView, EdgeView, HealthSnapshot, Reason, StateTransition } from './snapshot.js';
 
@@ -251,7 +251,7 @@ export class HealthModel {
     const changed = previous !== undefined && previous.state !== assessment.state;
     let transitions: readonly StateTransition[] = previous?.transitions ?? [];
     if (previous && changed) {
-      const entry: StateTransition = { at, from: previous.state, to: assessment.state, reasons: reasons.map((r) => r.code) };
+      const entry: StateTransition = { at, from: previous.state, to: assessment.state, reasons: stateReasons(assessment.state, reasons).map((r) => r.code) };
       transitions = [...transitions, entry].slice(-(o.maxTransitions ?? 50));
     }
 

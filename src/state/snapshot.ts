@@ -73,6 +73,7 @@ export interface StateTransition {
   readonly at: number;
   readonly from: ConnectorState;
   readonly to: ConnectorState;
+  /** The reasons of the state entered (stateReasons), not the informing ones carried along. */
   readonly reasons: readonly ReasonCode[];
 }
 
