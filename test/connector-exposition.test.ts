@@ -87,3 +87,11 @@ describe('GET /cloudflared/metrics', () => {
     expect((await app.inject({ url: '/cloudflared/metrics' })).statusCode).toBe(404);
   });
 });
+
+describe("the connector's /metrics answer too large", () => {
+  it('names the connector and what to check, not the Cloudflare API', async () => {
+    const huge: typeof fetch = () => Promise.resolve(new Response('x', { headers: { 'content-length': String(64 << 20) } }));
+    const answer = await connectorExposition(() => '127.0.0.1:20241', huge)();
+    expect(answer).toEqual({ ok: false, why: `GET http://127.0.0.1:20241/metrics failed: the connector's /metrics answer is ${String(64 << 20)} bytes, more than the ${String(8 << 20)} bytes read at most; check that cloudflared.metrics is the address of a cloudflared` });
+  });
+});

@@ -1,10 +1,18 @@
-// A fetch whose answers are read up to a bound: a real Cloudflare API answer for one tunnel is a few kilobytes,
-// so an answer of hundreds of megabytes (a proxy's error page, a wrong base URL) fails instead of being held
-// in memory whole by the SDK.
+// A fetch whose answers are read up to a bound: a real Cloudflare API answer for one tunnel is a few kilobytes and a
+// connector's /metrics some tens, so an answer of hundreds of megabytes (a proxy's error page, a wrong address)
+// fails instead of being held in memory whole.
+
+/** Who answers and what to check when the answer is too large, e.g. the Cloudflare API and edge.baseUrl. */
+export interface BoundedSource {
+  readonly answer: string;
+  readonly fix: string;
+}
+
+const API: BoundedSource = { answer: 'the API answer', fix: 'check edge.baseUrl' };
 
 /** Wraps `inner` so that an answer body longer than `maxBytes` fails, by its Content-Length or while read. */
-export function boundedFetch(maxBytes: number, inner: typeof fetch = fetch): typeof fetch {
-  const tooLarge = (what: string): Error => new Error(`the API answer is ${what}, more than the ${String(maxBytes)} bytes read at most; check edge.baseUrl`);
+export function boundedFetch(maxBytes: number, inner: typeof fetch = fetch, source: BoundedSource = API): typeof fetch {
+  const tooLarge = (what: string): Error => new Error(`${source.answer} is ${what}, more than the ${String(maxBytes)} bytes read at most; ${source.fix}`);
   return async (input, init) => {
     const res = await inner(input, init);
     const declared = Number(res.headers.get('content-length') ?? Number.NaN);

@@ -12,7 +12,7 @@ export type Exposition = { readonly ok: true; readonly text: string } | { readon
 
 /** Asks the connector at `address()` for its metrics and keeps its own families; says why when it cannot. */
 export function connectorExposition(address: () => string | undefined, fetchImpl: typeof fetch = fetch): () => Promise<Exposition> {
-  const get = boundedFetch(MAX_BYTES, fetchImpl);
+  const get = boundedFetch(MAX_BYTES, fetchImpl, { answer: "the connector's /metrics answer", fix: 'check that cloudflared.metrics is the address of a cloudflared' });
   return async () => {
     const at = address();
     if (at === undefined) return { ok: false, why: 'no connector is running, or it has not said where its metrics server listens yet' };
