@@ -7,7 +7,8 @@
 // start-up to the end of the window (a leak would show there). The window is two origin intervals (15 s each),
 // six connector polls (5 s) and one edge poll (30 s), so every default interval is counted in full.
 // Prints figures; not a test. Run: npm run build && node dist/bench/sidecar-footprint.bench.js
-// (BENCH_WARMUP_S, BENCH_WINDOW_S, BENCH_ORIGINS)
+// (BENCH_WARMUP_S, BENCH_WINDOW_S, BENCH_ORIGINS; BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", goes to
+// tunnelwatch's node, since NODE_OPTIONS refuses --cpu-prof)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -80,7 +81,7 @@ const run = await (async () => {
       CFEMU_EDGE: '127.0.0.1:0',
       CFEMU_CONTROL: '127.0.0.1:0',
       CFEMU_PORTS_FILE: portsFile,
-    }, { portsFile });
+    }, { portsFile, nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '') });
     const startupS = (performance.now() - benchStart) / 1000;
     const twPid = tw.child.pid ?? 0;
     const startupRss = rssBytes(twPid);

@@ -26,6 +26,9 @@ interface Status {
   readonly diagnosis: readonly { readonly cause: string }[];
 }
 
+/** Raised when a round's tunnel never came up, so the round measured nothing (not the figure this bench is for). */
+class SetupFailed extends Error {}
+
 function binaries(): { cloudflared: string; edge: string } {
   const out = execFileSync(join(ROOT, 'scripts/build-real-connector.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const paths = new Map(out.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
@@ -72,7 +75,10 @@ async function round(bins: { cloudflared: string; edge: string }): Promise<numbe
     };
     const address = await waitFor(serving, 'tunnelwatch serving', 30_000);
     const status = async (): Promise<Status | undefined> => fetch(`http://${address}/status`).then(async (r) => (await r.json()) as Status, () => undefined);
-    await waitFor(async () => ((await status())?.registeredConnections === 4 ? true : undefined), '4 registered connections', 60_000);
+    await waitFor(async () => ((await status())?.registeredConnections === 4 ? true : undefined), '4 registered connections', 60_000).catch(async (e: unknown) => {
+      const held = await edge.connections().catch(() => []);
+      throw new SetupFailed(`${String(e)}\nthe edge holds: ${JSON.stringify(held)}\nthe edge's last lines:\n${edge.log.slice(-4000)}\ntunnelwatch's last lines:\n${out.slice(-6000)}`);
+    });
     // One served check first, so the clock starts from a tunnel known to serve.
     await sleep(INTERVAL_MS + TIMEOUT_MS);
     await edge.fault({ action: 'mute' });
@@ -91,6 +97,17 @@ async function round(bins: { cloudflared: string; edge: string }): Promise<numbe
 
 const bins = binaries();
 const times: number[] = [];
-for (let i = 0; i < ROUNDS; i++) times.push(await round(bins));
+const setupFailures: string[] = [];
+// A tunnel that does not come up is retried (at most twice per round) and reported, never silently dropped.
+while (times.length < ROUNDS) {
+  try {
+    times.push(await round(bins));
+  } catch (error) {
+    if (!(error instanceof SetupFailed) || setupFailures.length >= 2 * ROUNDS) throw error;
+    setupFailures.push(error.message);
+    console.error(`round ${String(times.length + 1)}: the tunnel did not come up; retrying\n${error.message}`);
+  }
+}
+if (setupFailures.length > 0) console.log(`rounds retried because the tunnel never came up: ${String(setupFailures.length)} (their edge and tunnelwatch lines are on stderr)`);
 console.log(`# silent HTTP/2 hang (edge stops answering, cloudflared keeps its connections and /ready 200), ${String(ROUNDS)} rounds, endToEnd.interval ${String(INTERVAL_MS)} ms, timeout ${String(TIMEOUT_MS)} ms`);
 console.log(`silent-hang detection  p50 ${(percentile(times, 50) / 1000).toFixed(1)} s  max ${(Math.max(...times) / 1000).toFixed(1)} s  (target: within interval + timeout = ${((INTERVAL_MS + TIMEOUT_MS) / 1000).toFixed(1)} s; cloudflared itself: never)`);
