@@ -134,6 +134,15 @@ describe('IncidentBundles.stateChanged', () => {
     expect(await files(dir, 'down')).toEqual([]);
   });
 
+  it('writes none once tunnelwatch is stopping: the drain of its own stop is no incident', async () => {
+    const { b, dir, calls } = bundles();
+    b.stopping();
+    b.stateChanged(healthy, down);
+    await settle(b);
+    expect(await files(dir, 'down')).toEqual([]);
+    expect(calls.filter((c) => c.fields.trigger === 'down')).toEqual([]);
+  });
+
   it('writes at most one within incidents.minInterval, and the next one once it has passed', async () => {
     const { b, clock, dir } = bundles(['incidents.minInterval=10m']);
     b.stateChanged(healthy, down);

@@ -42,6 +42,7 @@ export class IncidentBundles {
   #last: StoredBundle | undefined;
   #lastAutomatic = Number.NEGATIVE_INFINITY;
   #writing: Promise<StoredBundle> = Promise.resolve({ path: '', bytes: 0, at: 0, trigger: '' });
+  #stopping = false;
 
   constructor(o: IncidentSources) {
     this.#o = o;
@@ -59,14 +60,20 @@ export class IncidentBundles {
     return incidentMetrics((trigger) => this.#written.get(trigger) ?? 0);
   }
 
+  /** tunnelwatch is stopping: the connector going down from here on is the stop, not an incident. */
+  stopping(): void {
+    this.#stopping = true;
+  }
+
   /**
    * A bundle when a connector that served turns down (incidents.onDown), unless one was written within
-   * incidents.minInterval; a connector that has not registered yet since start is not an incident.
+   * incidents.minInterval; a connector that has not registered yet since start is not an incident, nor is the
+   * drain of tunnelwatch's own stop.
    */
   stateChanged(before: HealthSnapshot, after: HealthSnapshot): void {
     const { onDown, minInterval } = this.#o.settings.incidents;
     const served = before.state === 'healthy' || before.state === 'degraded';
-    if (!onDown || !served || after.state !== 'down' || this.#now() - this.#lastAutomatic < minInterval) return;
+    if (!onDown || this.#stopping || !served || after.state !== 'down' || this.#now() - this.#lastAutomatic < minInterval) return;
     this.#lastAutomatic = this.#now();
     const reasons = after.reasons.map((r) => r.message).join('; ');
     this.write('down', `state ${before.state} -> down${reasons === '' ? '' : `: ${reasons}`}`).catch(() => undefined);

@@ -61,6 +61,7 @@ interface Parts {
   readonly server: FastifyInstance;
   readonly supervision: Supervision;
   readonly fencing: Fencing;
+  readonly incidents: IncidentBundles;
   readonly lock: SpoolLock;
 }
 
@@ -230,7 +231,7 @@ export class Sidecar {
     health.start();
     history.start();
     if (settings.fencing.enabled) fencing.start();
-    return new Sidecar({ settings, labels, tracing, logging, health, history, alerting, registry, server, supervision, fencing, lock }, address);
+    return new Sidecar({ settings, labels, tracing, logging, health, history, alerting, registry, server, supervision, fencing, incidents, lock }, address);
   }
 
   /** Graceful stop; resolves with the exit code for the process. Idempotent. */
@@ -240,7 +241,7 @@ export class Sidecar {
   }
 
   async #stop(why: string): Promise<number> {
-    const { settings, logging, health, history, alerting, server, supervision, fencing, tracing, lock } = this.#p;
+    const { settings, logging, health, history, alerting, server, supervision, fencing, incidents, tracing, lock } = this.#p;
     const log = logging.logger;
     const breaker = supervision.supervisor.state === 'breaker_open';
     log.info({ reason: why }, `stopping (${why}): cloudflared gets ${String(settings.cloudflared.gracePeriod / 1000)}s to drain`);
@@ -249,6 +250,7 @@ export class Sidecar {
       log.warn({ stage: what, waited_ms: STAGE_MS }, `stopping: ${what} did not finish within ${String(STAGE_MS / 1000)}s; going on without it so the stop ends`);
     };
     fencing.stop();
+    incidents.stopping();
     history.stop();
     await stage('the collectors', health.stop());
     await stage('the Alertmanager notifications', alerting.stop());
