@@ -3,7 +3,8 @@
 // every cycle costs two requests from this replica's ApiBudget, and after a 429 or 503 with Retry-After no
 // call is made before that time has passed. Errors name the call and the HTTP status; the token never
 // appears in them (it is also scrubbed from anything the API sends back).
-import Cloudflare, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'cloudflare';
+import type Cloudflare from 'cloudflare';
+import type { APIError as SdkApiError } from 'cloudflare';
 import { trace, type Attributes } from '@opentelemetry/api';
 import type { Secret } from '../base/index.js';
 import { TUNNEL_STATUSES, type EdgeConnection, type EdgeConnector, type EdgeObservation, type TunnelStatus } from '../state/index.js';
@@ -11,6 +12,9 @@ import { inSpan } from '../telemetry/tracing/index.js';
 import type { ApiBudget } from './api-budget.js';
 import { errorChain, type CollectContext, type Collector } from './collector.js';
 import { boundedFetch } from './bounded-fetch.js';
+import { cloudflareSdk } from './cloudflare-sdk.js';
+
+const { default: CloudflareClient, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = cloudflareSdk();
 
 export interface EdgeCollectorOptions {
   readonly apiToken: Secret;
@@ -25,8 +29,6 @@ export interface EdgeCollectorOptions {
   readonly intervalMs: number;
   /** Per-request timeout (default 80 % of the interval, at most 10 s). */
   readonly timeoutMs?: number;
-  /** A ready client (tests); by default one is made from the token and base URL, without retries. */
-  readonly client?: Cloudflare;
 }
 
 export interface EdgeCollector extends Collector {
@@ -95,7 +97,6 @@ class EdgeCollectorImpl implements EdgeCollector {
   constructor(options: EdgeCollectorOptions) {
     this.#o = options;
     this.#timeoutMs = options.timeoutMs ?? Math.max(1, Math.min(10_000, Math.floor(options.intervalMs * 0.8)));
-    this.#client = options.client;
     this.#effectiveMs = options.intervalMs;
   }
 
@@ -141,7 +142,7 @@ class EdgeCollectorImpl implements EdgeCollector {
   async #poll(ctx: CollectContext): Promise<EdgeObservation> {
     const { accountId, tunnelId } = this.#o;
     const connectorId = this.#o.connectorId();
-    const client = (this.#client ??= new Cloudflare({
+    const client = (this.#client ??= new CloudflareClient({
       apiToken: this.#o.apiToken.reveal(),
       // Explicit nulls keep CLOUDFLARE_API_KEY/EMAIL from the environment out of the requests.
       apiKey: null,
@@ -240,7 +241,7 @@ class EdgeCollectorImpl implements EdgeCollector {
 /** Status, headers and API errors of an SDK error that carries an HTTP answer. */
 function apiStatus(error: unknown): { status: number; headers: Headers | undefined; errors: readonly { code?: number; message?: string }[] } | undefined {
   if (!(error instanceof APIError)) return undefined;
-  const { status, headers, errors } = error as APIError;
+  const { status, headers, errors } = error as SdkApiError;
   return status === undefined ? undefined : { status, headers, errors };
 }
 

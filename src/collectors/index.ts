@@ -8,4 +8,5 @@ export { originsCollector, readConfig, type OriginsCollector } from './origins.j
 export { tunnelCheckMetrics } from './tunnel-check-metrics.js';
 export { tunnelChecksCollector, type TunnelChecksCollector } from './tunnel-checks.js';
 export { boundedFetch } from './bounded-fetch.js';
+export { cloudflareSdk } from './cloudflare-sdk.js';
 export { CollectorRunner, type CollectorStats } from './runner.js';
