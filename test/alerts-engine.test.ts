@@ -108,6 +108,16 @@ describe('alert lifecycle (fake clock)', () => {
     });
   }
 
+  it('carries cluster and namespace (identity.labels) on per-replica alerts, as the Prometheus rules do, and not on tunnel-wide ones', () => {
+    const { engine: e } = engine([{ alert: 'TunnelConnectorUnhealthy', enabled: true, for: 0 }, { alert: 'TunnelHALost', enabled: true, for: 0 }]);
+    const down = downInputs();
+    const inputs: AlertInputs = { ...down, identity: { ...down.identity, cluster: 'eu-1', namespace: 'edge' }, snapshot: { ...down.snapshot, edge: { ...down.snapshot.edge, connectors: [] } } };
+    const [unhealthy] = only(e.evaluate(inputs, NOW), 'TunnelConnectorUnhealthy');
+    expect(unhealthy?.labels).toEqual({ alertname: 'TunnelConnectorUnhealthy', severity: 'critical', cluster: 'eu-1', namespace: 'edge', tunnel_id: TUNNEL_ID, replica: REPLICA });
+    const [haLost] = only(e.evaluate(inputs, NOW), 'TunnelHALost');
+    expect(haLost?.labels).toEqual({ alertname: 'TunnelHALost', severity: 'critical', tunnel_id: TUNNEL_ID });
+  });
+
   it('applies a severity override and carries labels and annotations', () => {
     const { engine: e } = engine([{ alert: 'TunnelConnectorUnhealthy', enabled: true, severity: 'warning', for: 0 }]);
     const [i] = only(e.evaluate(downInputs(), NOW), 'TunnelConnectorUnhealthy');

@@ -25,9 +25,12 @@ export function renderTemplate(template: string, labels: Labels): string {
 }
 
 /** The full label set sent to Alertmanager: alertname, severity and the rule's labels, empty values dropped. */
+/** Labels a rule may add beside its definition's: cluster and namespace, on per-replica alerts (rules.ts). */
+const GROUPING_LABELS = ['cluster', 'namespace'];
+
 export function alertLabels(definition: AlertDefinition, severity: Severity, ruleLabels: Labels): Labels {
   const out: Record<string, string> = { alertname: definition.alert, severity };
-  for (const name of definition.labels) {
+  for (const name of [...GROUPING_LABELS, ...definition.labels]) {
     const value = ruleLabels[name];
     if (value !== undefined && value !== '') out[name] = value;
   }

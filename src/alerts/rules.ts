@@ -9,6 +9,9 @@ export interface AlertIdentity {
   readonly tunnel_id?: string;
   readonly replica?: string;
   readonly zone?: string;
+  /** identity.labels `cluster` and `namespace`: per-replica alerts carry them, as the Prometheus rules do. */
+  readonly cluster?: string;
+  readonly namespace?: string;
 }
 
 /** Everything the built-in rules read, gathered by the caller for one evaluation. */
@@ -50,7 +53,11 @@ export type Condition = (ctx: RuleContext) => Labels[];
 const DAY_MS = 86_400_000;
 
 const tunnel = (i: AlertInputs): string => i.identity.tunnel_id ?? i.snapshot.tunnelId ?? '';
-const replica = (i: AlertInputs): Labels => ({ tunnel_id: tunnel(i), replica: i.identity.replica ?? '' });
+/** A per-replica alert's labels: cluster and namespace only when set, as Prometheus drops empty labels. */
+function replica(i: AlertInputs): Labels {
+  const { cluster, namespace } = i.identity;
+  return { ...(cluster ? { cluster } : {}), ...(namespace ? { namespace } : {}), tunnel_id: tunnel(i), replica: i.identity.replica ?? '' };
+}
 const when = (holds: boolean, labels: Labels): Labels[] => (holds ? [labels] : []);
 
 /** The edge view is known: the API is configured and answered. */

@@ -10,7 +10,7 @@ import type { Logging } from './logging.js';
 import type { Supervision } from './supervision.js';
 
 /** What the alert rules read, gathered from every part at evaluation time. */
-export function alertInputs(health: HealthWatch, metrics: PipelineMetrics, logging: Logging, supervision: Supervision, labels: RecordLabels, incident: StoredBundle | undefined, fence: FenceState): AlertInputs {
+export function alertInputs(health: HealthWatch, metrics: PipelineMetrics, logging: Logging, supervision: Supervision, labels: RecordLabels, grouping: Readonly<Record<string, string>>, incident: StoredBundle | undefined, fence: FenceState): AlertInputs {
   const certificates = new Map<string, number>();
   for (const [key, result] of health.origins.results) if (result.tlsNotAfter !== undefined) certificates.set(key, result.tlsNotAfter);
   return {
@@ -20,7 +20,13 @@ export function alertInputs(health: HealthWatch, metrics: PipelineMetrics, loggi
     spool: { oldestAgeSeconds: Math.max(0, ...logging.sinks.map((s) => s.shipperStats.lagSeconds)), dropped: metrics.droppedTotal() },
     certificates,
     configFindings: [...(health.configFindings ?? [])].filter(([, n]) => n > 0).map(([finding, n]) => `${finding} (${String(n)})`),
-    identity: { ...(labels.tunnel_id === undefined ? {} : { tunnel_id: labels.tunnel_id }), ...(labels.replica === undefined ? {} : { replica: labels.replica }), ...(labels.zone === undefined ? {} : { zone: labels.zone }) },
+    identity: {
+      ...(labels.tunnel_id === undefined ? {} : { tunnel_id: labels.tunnel_id }),
+      ...(labels.replica === undefined ? {} : { replica: labels.replica }),
+      ...(labels.zone === undefined ? {} : { zone: labels.zone }),
+      ...(grouping.cluster === undefined ? {} : { cluster: grouping.cluster }),
+      ...(grouping.namespace === undefined ? {} : { namespace: grouping.namespace }),
+    },
     diagnosis: health.diagnosis,
     endToEnd: (health.tunnelChecks?.checks ?? []).map((c) => ({ url: c.url, served: tunnelVerdict(c) === 'served' })),
     ...(incident === undefined ? {} : { incident: { path: incident.path, at: incident.at } }),

@@ -193,7 +193,7 @@ export class Sidecar {
     });
     const alerting = startAlerting({
       settings,
-      inputs: () => alertInputs(health, metrics, logging, supervision, labels, incidents.last, fencing.state),
+      inputs: () => alertInputs(health, metrics, logging, supervision, labels, settings.identity.labels, incidents.last, fencing.state),
       log: (level, fields, msg) => { log[level](fields, msg); },
     });
     const registry = sidecarRegistry(health, metrics, labels, [alerting.metrics, incidents.metrics, fencing.metrics]);

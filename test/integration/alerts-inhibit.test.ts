@@ -73,7 +73,7 @@ describe('alerts/alertmanager-inhibit.yaml', () => {
     }
   });
 
-  it('Unhealthy silences Degraded, Fallback and Storm of its replica only; HALost silences the per-replica alerts of its tunnel', async () => {
+  it('Unhealthy silences Degraded, Fallback and Storm of its replica only; HALost the per-replica alerts of its tunnel in any cluster; Absent every Down', async () => {
     await post([
       { alertname: 'TunnelConnectorUnhealthy', severity: 'critical', tunnel_id: 't1', replica: 'r1' },
       { alertname: 'TunnelConnectorDegraded', tunnel_id: 't1', replica: 'r1' },
@@ -83,18 +83,23 @@ describe('alerts/alertmanager-inhibit.yaml', () => {
       { alertname: 'TunnelConnectorDegraded', tunnel_id: 't1', replica: 'r2' },
       // An unreachable origin is not explained by the connector's state: never inhibited.
       { alertname: 'TunnelOriginUnreachable', tunnel_id: 't1', replica: 'r1', origin: 'web' },
+      // HALost is tunnel-wide (no cluster or namespace): it silences the tunnel's replicas wherever they run.
       { alertname: 'TunnelHALost', severity: 'critical', tunnel_id: 't2' },
-      { alertname: 'TunnelConnectorUnhealthy', severity: 'critical', tunnel_id: 't2', replica: 'r1' },
-      { alertname: 'TunnelConnectorDegraded', tunnel_id: 't2', replica: 'r2' },
+      { alertname: 'TunnelConnectorUnhealthy', severity: 'critical', tunnel_id: 't2', replica: 'r1', cluster: 'eu-1', namespace: 'edge' },
+      { alertname: 'TunnelConnectorDegraded', tunnel_id: 't2', replica: 'r2', cluster: 'us-1', namespace: 'edge' },
       // Same replica name in another cluster: the cluster label keeps the rule from reaching across.
       { alertname: 'TunnelConnectorDegraded', tunnel_id: 't1', replica: 'r1', cluster: 'other' },
+      // Nothing scraped at all (no labels) explains a target's own failed scrapes, whatever its namespace.
+      { alertname: 'TunnelwatchAbsent', severity: 'critical' },
+      { alertname: 'TunnelwatchDown', job: 'tunnelwatch', instance: '10.0.0.7:9464', namespace: 'edge' },
     ]);
-    expect(await inhibited(10)).toEqual([
+    expect(await inhibited(12)).toEqual([
       'TunnelConnectorDegraded/t1/r1',
       'TunnelConnectorDegraded/t2/r2',
       'TunnelConnectorUnhealthy/t2/r1',
       'TunnelProtocolFallback/t1/r1',
       'TunnelReconnectStorm/t1/r1',
+      'TunnelwatchDown//',
     ]);
   });
 });
