@@ -41,6 +41,8 @@ COPY --from=build /src/dist ./dist
 COPY bin ./bin
 # Served at /runbooks: the runbook_url of every alert this replica sends points there by default.
 COPY docs/runbooks ./docs/runbooks
+# `tunnelwatch rules` prints the alert rules from here.
+COPY alerts/tunnelwatch.rules.yaml ./alerts/tunnelwatch.rules.yaml
 
 # Everything tunnelwatch writes (log spool, the connector pid file) lives in the volume, so the root
 # filesystem can be mounted read-only.

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { BUILTIN_ALERTS, CRASH_LOOP_WINDOW_MS, LOG_DROP_WINDOW_MS, runbookUrl, type AlertDefinition } from '../src/alerts/catalogue.js';
 import { RULES_RUNBOOK_BASE_URL } from '../src/config/schema.js';
 import { renderFullMetricsDoc } from '../src/sidecar/registry.js';
-import { PROMETHEUS_RULE_FILE, RULES_FILE, renderPrometheusRule } from '../scripts/prometheus-rule.js';
+import { PROMETHEUS_RULE_FILE, RULES_FILE } from '../scripts/prometheus-rule.js';
+import { renderPrometheusRule } from '../src/alerts/index.js';
 import { resultLabels } from './helpers/promql-labels.js';
 
 // alerts/tunnelwatch.rules.yaml must be the built-in catalogue in PromQL: same alerts, severities, durations,

@@ -27,6 +27,9 @@ Commands:
                       Loki and syslog through a disk spool); exit 0 clean, 3 killed, 4 crash loop
   settings [--settings FILE] [--set K=V]...
                       print the effective settings (secrets hidden) and every TUNNELWATCH_ variable
+  rules [--runbook-base-url URL] [--operator]
+                      print the alerts as Prometheus rules (or a PrometheusRule), runbook links
+                      pointed at your copy of the runbooks
   demo [--listen HOST:PORT] [--for DURATION]
                       run tunnelwatch against an emulated tunnel on loopback (API emulator, its
                       own emulated cloudflared plus one more replica, three origins, one dead);
@@ -53,6 +56,7 @@ const COMMANDS: Readonly<Record<CommandName, Command>> = {
   incident: async (args, io) => (await import('./commands/incident.js')).incidentCommand(args, io),
   run: async (args, io) => (await import('./commands/run.js')).runCommand(args, io),
   settings: async (args, io) => (await import('./commands/settings.js')).settingsCommand(args, io),
+  rules: async (args, io) => (await import('./commands/rules.js')).rulesCommand(args, io),
   demo: async (args, io) => (await import('./commands/demo.js')).demoCommand(args, io),
   emulate: async (args, io) => (await import('./commands/emulate.js')).emulateCommand(args, io),
   version: async (_args, io) => {

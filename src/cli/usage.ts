@@ -90,6 +90,18 @@ and shipped, and the exit code says how it ended: 0 clean, 3 cloudflared had to 
 Prints the effective settings as JSON (secrets print as <secret>; durations as settings write them, e.g.
 "30s"), then every setting with its environment variable and --set name.
 `,
+  rules: `Usage: tunnelwatch rules [--runbook-base-url URL] [--operator]
+
+Prints tunnelwatch's alerts as a Prometheus rule file: the alerts the built-in engine evaluates (same names,
+for, labels and annotations), for a Prometheus, Mimir or Thanos ruler; promtool unit tests for them are in the
+repository (alerts/tunnelwatch.rules.test.yaml). The deploy/kubernetes manifests already hold them.
+
+  --runbook-base-url URL  point every runbook_url at URL/<Alert>.md: your copy of docs/runbooks (a wiki, a
+                          docs site, or one tunnelwatch's own /runbooks); default: the project's repository
+  --operator              print a PrometheusRule for the Prometheus Operator instead
+
+Exit status: 0 printed, 1 the rule file cannot be read, 2 usage error.
+`,
   demo: `Usage: tunnelwatch demo [--listen HOST:PORT] [--for DURATION] [--time-scale N] [--settings FILE] [--set K=V]...
 
 Runs tunnelwatch the way production does — supervising its connector, watching it, probing its origins,
