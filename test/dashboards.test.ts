@@ -1,19 +1,23 @@
 // The Grafana dashboards in dashboards/: each validates against @grafana/schema, every PromQL expression parses
 // with @prometheus-io/lezer-promql and every LogQL one with @grafana/lezer-logql (variables substituted as
 // Grafana would), every metric and label a query uses is one tunnelwatch serves (docs/metrics.md, generated
-// from the registry), every Loki label and JSON field one its Loki sink writes, and the layout is sane.
+// from the registry), every Loki label and JSON field one its Loki sink writes, and the layout is sane. The
+// Prometheus dashboards are scoped to $cluster and $namespace as the rules are (alerts/tunnelwatch.rules.yaml):
+// every tunnelwatch_tunnel_info selector filters by both, every join on job and instance matches within them,
+// and so do their annotation queries (connector restarts, connector state changes).
 // The end-to-end proof against a real Prometheus is test/integration/dashboards-prometheus.test.ts.
 import { readFileSync } from 'node:fs';
 import { parser as logqlParser } from '@grafana/lezer-logql';
 import { defaultDashboard } from '@grafana/schema';
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { LogEventType } from '../src/cloudflared/log/event.js';
 import { connectorRecord } from '../src/telemetry/logs/log-record.js';
 import { streamLabels } from '../src/telemetry/sinks/loki-sink.js';
-import { BUILTINS, labelValuesQueries, loadDashboards, panelsOf, queriesOf, referencedVariables, substitute, variablesOf, type DashboardFile, type Language } from './helpers/dashboards.js';
+import { BUILTINS, labelValuesQueries, loadDashboards, panelsOf, queriesOf, referencedVariables, substitute, variablesOf, type DashboardFile, type Language, type Query } from './helpers/dashboards.js';
 import { members } from './helpers/grafana-shapes.js';
-import { dashboardProblems, isObject } from './helpers/grafana-schema.js';
+import { dashboardProblems, isObject, type Json } from './helpers/grafana-schema.js';
 
 const dashboards = loadDashboards();
 const byFile = (file: string): DashboardFile => {
@@ -22,12 +26,48 @@ const byFile = (file: string): DashboardFile => {
   return d;
 };
 
+const PROMETHEUS_DASHBOARDS = ['connector-detail.json', 'origins.json', 'tunnel-overview.json'];
+
 // Values standing in for the variables, as Grafana would substitute them.
 const EVENT_CHOICE = 'registered|connection_lost';
+const CLUSTER = 'cluster-a';
+const NAMESPACE = 'namespace-a';
 const VALUES: Readonly<Record<string, string>> = {
-  tunnel: '6ff42ae2-765d-4adf-8112-31c55c1551ef', replica: 'replica-a', event: EVENT_CHOICE,
+  cluster: CLUSTER, namespace: NAMESPACE, tunnel: '6ff42ae2-765d-4adf-8112-31c55c1551ef', replica: 'replica-a', event: EVENT_CHOICE,
   __rate_interval: '1m', __interval: '15s', __range: '1h', __auto: '1m',
 };
+
+const annotationList = (d: DashboardFile): unknown[] => (isObject(d.json.annotations) && Array.isArray(d.json.annotations.list) ? d.json.annotations.list : []);
+const isPrometheusAnnotation = (a: unknown): a is Json => isObject(a) && isObject(a.datasource) && a.datasource.type === 'prometheus';
+/** The Prometheus annotation queries of a dashboard, named like panel queries. */
+function annotationQueries(d: DashboardFile): Query[] {
+  return annotationList(d).filter(isPrometheusAnnotation).map((a) => {
+    const panel = `dashboards/${d.file} annotation "${String(a.name)}"`;
+    if (typeof a.expr !== 'string') throw new Error(`${panel}: no expr`);
+    return { file: d.file, panel, refId: 'annotation', language: 'promql', expr: a.expr };
+  });
+}
+
+// Keys Grafana's Prometheus datasource reads from an annotation query beside the generic ones, with their JSON
+// type. @grafana/schema's AnnotationQuery (v1) lists no datasource's own keys (v2 keeps them in legacyOptions).
+const PROMETHEUS_ANNOTATION_KEYS: Readonly<Record<string, string>> = {
+  expr: 'string', step: 'string', titleFormat: 'string', textFormat: 'string', tagKeys: 'string', useValueForTime: 'boolean',
+};
+/** dashboardProblems, except the Prometheus keys of Prometheus annotations, whose types are checked instead. */
+function schemaProblems(d: DashboardFile): string[] {
+  const list = annotationList(d);
+  const problems = dashboardProblems(d.json).filter((p) => {
+    const m = /^dashboard\.annotations\.list\[(\d+)\]: unknown key "(\w+)" \(not in @grafana\/schema\)$/.exec(p);
+    return !(m && isPrometheusAnnotation(list[Number(m[1])]) && (m[2] ?? '') in PROMETHEUS_ANNOTATION_KEYS);
+  });
+  list.forEach((a, i) => {
+    if (!isPrometheusAnnotation(a)) return;
+    for (const [k, type] of Object.entries(PROMETHEUS_ANNOTATION_KEYS)) {
+      if (k in a && typeof a[k] !== type) problems.push(`dashboard.annotations.list[${String(i)}].${k}: expected ${type}, got ${typeof a[k]}`);
+    }
+  });
+  return problems;
+}
 
 /** docs/metrics.md's table: metric name → its labels. */
 function servedMetrics(): Map<string, string[]> {
@@ -36,8 +76,9 @@ function servedMetrics(): Map<string, string[]> {
   return new Map(rows.map((m) => [m[1] ?? '', [...(m[2] ?? '').matchAll(/`(\w+)`/g)].map((l) => l[1] ?? '')]));
 }
 const METRICS = servedMetrics();
-// Labels Prometheus adds to every scraped series (job, instance) or to a histogram bucket (le).
-const LABELS = new Set(['job', 'instance', 'le', ...[...METRICS.values()].flat()]);
+// Labels Prometheus adds to every scraped series (job, instance), to a histogram bucket (le), or a Kubernetes
+// scrape or an external label adds as the monitoring mixins expect (cluster, namespace).
+const LABELS = new Set(['job', 'instance', 'le', 'cluster', 'namespace', ...[...METRICS.values()].flat()]);
 
 interface Parsed {
   readonly errors: string[];
@@ -58,7 +99,8 @@ function parse(language: Language, expr: string): Parsed {
   return { errors, nodes };
 }
 
-const promql = dashboards.flatMap(queriesOf).filter((q) => q.language === 'promql').map((q) => ({ ...q, parsed: parse('promql', substitute(q.expr, VALUES, q.panel)) }));
+const promql = [...dashboards.flatMap(queriesOf), ...dashboards.flatMap(annotationQueries)]
+  .filter((q) => q.language === 'promql').map((q) => ({ ...q, parsed: parse('promql', substitute(q.expr, VALUES, q.panel)) }));
 const logql = dashboards.flatMap(queriesOf).filter((q) => q.language === 'logql').map((q) => ({ ...q, parsed: parse('logql', substitute(q.expr, VALUES, q.panel)) }));
 const variableSelectors = dashboards.flatMap((d) => labelValuesQueries(d).map((v) => ({ ...v, where: `dashboards/${d.file} variable ${v.variable}`, parsed: parse('promql', substitute(v.selector, VALUES, d.file)) })));
 
@@ -72,7 +114,7 @@ describe('dashboards/', () => {
   });
 
   it.each(dashboards.map((d) => [d.file, d] as const))('%s validates against @grafana/schema', (_file, d) => {
-    expect(dashboardProblems(d.json)).toEqual([]);
+    expect(schemaProblems(d)).toEqual([]);
     // Current for Grafana 11 (39) and 12, no newer than the schema package knows.
     expect(d.json.schemaVersion).toBeGreaterThanOrEqual(39);
     expect(d.json.schemaVersion).toBeLessThanOrEqual(defaultDashboard.schemaVersion);
@@ -89,7 +131,7 @@ describe('dashboards/', () => {
     expect(sources.replica?.selector).toMatch(/^tunnelwatch_tunnel_info\b/);
     const names = vars.map((v) => v.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const q of queriesOf(d)) {
+    for (const q of [...queriesOf(d), ...annotationQueries(d)]) {
       for (const name of referencedVariables(q.expr)) expect([...names, ...BUILTINS], `${q.panel} uses $${name}`).toContain(name);
     }
   });
@@ -122,8 +164,10 @@ describe('the @grafana/schema check', () => {
   const broken = (edit: (d: Record<string, unknown>) => void): string[] => {
     const copy = structuredClone(overview);
     edit(copy);
-    return dashboardProblems(copy);
+    return schemaProblems({ file: 'tunnel-overview.json', json: copy });
   };
+  const annotation = (d: Record<string, unknown>, name: string): Record<string, unknown> =>
+    ((d.annotations as { list: Record<string, unknown>[] }).list.find((a) => a.name === name)) ?? {};
   const firstPanel = (d: Record<string, unknown>): Record<string, unknown> => (d.panels as Record<string, unknown>[])[1] ?? {};
 
   it('rejects what Grafana\'s schema does not allow', () => {
@@ -134,6 +178,11 @@ describe('the @grafana/schema check', () => {
     expect(broken((d) => { (firstPanel(d).options as Record<string, unknown>).showValue = 'sometimes'; })[0]).toMatch(/showValue: "sometimes" is not one of/);
     expect(broken((d) => { ((d.templating as { list: Record<string, unknown>[] }).list[1] ?? {}).type = 'dropdown'; })[0]).toMatch(/type: "dropdown" is not one of/);
     expect(broken((d) => { firstPanel(d).type = 'piechart'; })[0]).toMatch(/no schema shape for panel type "piechart"/);
+    // A Prometheus annotation may carry the Prometheus datasource's keys, with their types, and nothing else.
+    expect(broken(() => undefined)).toEqual([]);
+    expect(broken((d) => { annotation(d, 'Connector restarts').exprs = 'up'; })).toEqual(['dashboard.annotations.list[1]: unknown key "exprs" (not in @grafana/schema)']);
+    expect(broken((d) => { annotation(d, 'Connector restarts').useValueForTime = 'no'; })).toEqual(['dashboard.annotations.list[1].useValueForTime: expected boolean, got string']);
+    expect(broken((d) => { annotation(d, 'Annotations & Alerts').expr = 'up'; })).toEqual(['dashboard.annotations.list[0]: unknown key "expr" (not in @grafana/schema)']);
   });
 });
 
@@ -184,6 +233,137 @@ describe('PromQL in the dashboards', () => {
   it.each(Object.entries(MUST_SHOW))('%s shows what the issue asks', (file, metrics) => {
     const used = new Set(queriesOf(byFile(file)).flatMap((q) => metricNames(parse('promql', substitute(q.expr, VALUES, q.panel)))));
     for (const m of metrics) expect(used.has(m), `${file} does not use ${m}`).toBe(true);
+  });
+});
+
+// alerts/tunnelwatch.rules.yaml's recorded series whose outermost aggregation keeps cluster and namespace: only
+// those can be filtered by $cluster and $namespace (the by_tunnel ones aggregate across clusters).
+const SCOPED_RECORDS: ReadonlySet<string> = (() => {
+  const rules = parseYaml(readFileSync(new URL('../alerts/tunnelwatch.rules.yaml', import.meta.url), 'utf8')) as { groups: { rules: { record?: string; expr: string }[] }[] };
+  return new Set(rules.groups.flatMap((g) => g.rules).flatMap((r) => {
+    const by = /^\w+ by \(([^)]*)\)/.exec(r.expr.trim())?.[1]?.split(',').map((l) => l.trim()) ?? [];
+    return r.record !== undefined && by.includes('cluster') && by.includes('namespace') ? [r.record] : [];
+  }));
+})();
+
+/**
+ * Why an expression (variables substituted with VALUES) is not scoped to $cluster and $namespace: a
+ * tunnelwatch_tunnel_info or recorded tunnelwatch: selector without both matchers, a recorded series without those
+ * labels, or an `on (...)` join over job or instance that would match across clusters and namespaces.
+ */
+function scopeProblems(expr: string): string[] {
+  const problems: string[] = [];
+  const text = (n: { from: number; to: number } | null): string => (n ? expr.slice(n.from, n.to) : '');
+  promqlParser.parse(expr).iterate({
+    enter: (ref) => {
+      const node = ref.node;
+      if (ref.name === 'VectorSelector') {
+        const metric = text(node.getChild('Identifier'));
+        if (metric.startsWith('tunnelwatch:') && !SCOPED_RECORDS.has(metric)) {
+          problems.push(`${metric} has no cluster and namespace labels to filter by (see alerts/tunnelwatch.rules.yaml)`);
+        } else if (metric === 'tunnelwatch_tunnel_info' || metric.startsWith('tunnelwatch:')) {
+          const matchers = node.getChild('LabelMatchers')?.getChildren('UnquotedLabelMatcher') ?? [];
+          for (const [label, value] of [['cluster', CLUSTER], ['namespace', NAMESPACE]] as const) {
+            const ok = matchers.some((m) => text(m.getChild('LabelName')) === label && text(m.getChild('MatchOp')) === '=~' && text(m.getChild('StringLiteral')) === JSON.stringify(value));
+            if (!ok) problems.push(`${metric} is not filtered by ${label}=~"$${label}"`);
+          }
+        }
+      }
+      if (ref.name === 'MatchingModifierClause' && node.getChild('On')) {
+        const labels = node.getChild('GroupingLabels')?.getChildren('LabelName').map(text) ?? [];
+        if ((labels.includes('job') || labels.includes('instance')) && !(labels.includes('cluster') && labels.includes('namespace'))) {
+          problems.push(`on (${labels.join(', ')}) matches across clusters and namespaces`);
+        }
+      }
+    },
+  });
+  return problems;
+}
+
+describe('cluster and namespace in the Prometheus dashboards', () => {
+  const prometheusDashboards = PROMETHEUS_DASHBOARDS.map(byFile);
+  const scoped = prometheusDashboards.flatMap((d) => [...queriesOf(d), ...annotationQueries(d)])
+    .filter((q) => q.language === 'promql').map((q) => ({ ...q, expr: substitute(q.expr, VALUES, q.panel) }));
+
+  it('the scope check catches what it should', () => {
+    const info = (matchers: string): string => `tunnelwatch_tunnel_info{${matchers}}`;
+    const both = `cluster=~"${CLUSTER}", namespace=~"${NAMESPACE}"`;
+    expect(scopeProblems(`x * on (cluster, namespace, job, instance) group_left (tunnel_id) ${info(`${both}, tunnel_id=~"t"`)}`)).toEqual([]);
+    expect(scopeProblems(`x * on (job, instance) group_left (tunnel_id) ${info(both)}`)).toEqual(['on (job, instance) matches across clusters and namespaces']);
+    expect(scopeProblems(`(x and on (cluster, job, instance, conn_index) y) * on (cluster, namespace, job, instance) ${info(both)}`))
+      .toEqual(['on (cluster, job, instance, conn_index) matches across clusters and namespaces']);
+    expect(scopeProblems(`x * on (cluster, namespace, job, instance) ${info('tunnel_id=~"t"')}`))
+      .toEqual(['tunnelwatch_tunnel_info is not filtered by cluster=~"$cluster"', 'tunnelwatch_tunnel_info is not filtered by namespace=~"$namespace"']);
+    // A matcher for another value, or one that is not a regex match (the All value is .*), is not the variable's.
+    expect(scopeProblems(info(`cluster=~".*", namespace="${NAMESPACE}"`)))
+      .toEqual(['tunnelwatch_tunnel_info is not filtered by cluster=~"$cluster"', 'tunnelwatch_tunnel_info is not filtered by namespace=~"$namespace"']);
+    expect(scopeProblems(`sum by (conn_index) (x * on (conn_index) y)`)).toEqual([]);
+    expect(SCOPED_RECORDS).toContain('tunnelwatch:connector_state:by_replica');
+    expect(scopeProblems(`tunnelwatch:connector_state:by_replica{${both}}`)).toEqual([]);
+    expect(scopeProblems('tunnelwatch:connector_state:by_replica')).toHaveLength(2);
+    expect(scopeProblems(`tunnelwatch:connector_healthy:by_tunnel{${both}}`)).toEqual([
+      'tunnelwatch:connector_healthy:by_tunnel has no cluster and namespace labels to filter by (see alerts/tunnelwatch.rules.yaml)',
+    ]);
+  });
+
+  it.each(prometheusDashboards.map((d) => [d.file, d] as const))('%s has the cluster and namespace variables before tunnel', (file, d) => {
+    const vars = variablesOf(d);
+    expect(vars.map((v) => v.name), file).toEqual(['datasource', 'cluster', 'namespace', 'tunnel', 'replica']);
+    for (const name of ['cluster', 'namespace']) {
+      expect(vars.find((v) => v.name === name), `${file} $${name}`).toMatchObject({
+        type: 'query', datasource: { type: 'prometheus', uid: '${datasource}' }, includeAll: true, multi: true, allValue: '.*', hide: 0,
+      });
+    }
+    const sources = Object.fromEntries(labelValuesQueries(d).map((q) => [q.variable, q]));
+    expect(sources.cluster, `${file} $cluster`).toEqual({ variable: 'cluster', selector: 'tunnelwatch_tunnel_info', label: 'cluster' });
+    expect(sources.namespace, `${file} $namespace`).toEqual({ variable: 'namespace', selector: 'tunnelwatch_tunnel_info{cluster=~"$cluster"}', label: 'namespace' });
+    for (const name of ['tunnel', 'replica']) {
+      const selector = sources[name]?.selector ?? '';
+      expect(scopeProblems(substitute(selector, VALUES, file)), `${file} $${name}: ${selector}`).toEqual([]);
+    }
+  });
+
+  it('has queries and joins to check in every dashboard', () => {
+    for (const file of PROMETHEUS_DASHBOARDS) {
+      const joins = scoped.filter((q) => q.file === file && /\* on \(cluster, namespace, job, instance\) group_left \([^)]*\) tunnelwatch_tunnel_info\{/.test(q.expr));
+      expect(joins.length, file).toBeGreaterThanOrEqual(5);
+    }
+  });
+
+  it.each(scoped.map((q) => [`${q.panel} ${q.refId}`, q] as const))('%s is scoped to $cluster and $namespace', (name, q) => {
+    expect(scopeProblems(q.expr), `${name}: ${q.expr}`).toEqual([]);
+  });
+
+  // The annotation, the metric it reads, and the labels its title and text must name.
+  const ANNOTATIONS = [
+    { name: 'Connector restarts', metric: 'tunnelwatch_connector_restarts_total', names: ['replica', 'reason'] },
+    { name: 'Connector state changes', metric: 'tunnelwatch_connector_state', names: ['replica', 'state'] },
+  ] as const;
+  it.each(prometheusDashboards.map((d) => [d.file, d] as const))('%s marks connector restarts and state changes', (file, d) => {
+    const list = annotationList(d).filter(isObject);
+    const colors = list.map((a) => a.iconColor);
+    expect(new Set(colors).size, `${file}: annotation colours ${colors.join(', ')}`).toBe(colors.length);
+    for (const want of ANNOTATIONS) {
+      const where = `${file} annotation "${want.name}"`;
+      const a = list.find((x) => x.name === want.name);
+      expect(a, where).toMatchObject({ datasource: { type: 'prometheus', uid: '${datasource}' }, enable: true, useValueForTime: false });
+      const expr = String(a?.expr);
+      const parsed = parse('promql', substitute(expr, VALUES, where));
+      expect(parsed.errors, where).toEqual([]);
+      expect(metricNames(parsed), where).toContain(want.metric);
+      // Grafana names an event from the labels of its series: the outermost aggregation must keep them.
+      const outer = parsed.nodes.find((n) => n.name === 'GroupingLabels' && n.parent === 'AggregateModifier')?.text ?? '';
+      const kept = outer.replace(/[()\s]/g, '').split(',');
+      for (const format of ['titleFormat', 'textFormat'] as const) {
+        const text = a?.[format];
+        expect(typeof text, `${where} ${format}`).toBe('string');
+        const used = [...String(text).matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1] ?? '');
+        for (const label of used) expect(kept, `${where} ${format} names {{${label}}}`).toContain(label);
+      }
+      for (const label of want.names) expect(`${String(a?.titleFormat)} ${String(a?.textFormat)}`, where).toContain(`{{${label}}}`);
+      for (const tag of String(a?.tagKeys).split(',')) expect(kept, `${where} tag key ${tag}`).toContain(tag);
+      expect(String(a?.step), `${where} step`).toMatch(/^\d+[smh]$/);
+    }
   });
 });
 

@@ -2,7 +2,10 @@
 // Prometheus (Debian package `prometheus`) scraping the built `tunnelwatch run` with the emulated connector
 // every second. Faults are injected through the emulator's control port (a dropped connection, a refused
 // registration, a crash) and visitors send traffic, so the event-driven series exist; a TLS origin gives a
-// certificate expiry and a dead Loki gives a spool with a lag. A missing Prometheus fails; it is never skipped.
+// certificate expiry and a dead Loki gives a spool with a lag. The dashboards' Prometheus annotation queries
+// (connector restarts, state changes) run as Grafana runs them, over a range, and must mark something. This
+// Prometheus adds no cluster or namespace label, so $cluster and $namespace are All (.*), which matches the
+// empty label. A missing Prometheus fails; it is never skipped.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reserveDeadPort, startTlsOrigin, type RunningOrigin } from '../../src/emulator/origins.js';
 import { labelValuesQueries, loadDashboards, queriesOf, substitute, type Query } from '../helpers/dashboards.js';
+import { isObject } from '../helpers/grafana-schema.js';
 import { isGone, poll, TunnelwatchRun, visit, type Ports } from '../helpers/run-process.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -18,6 +22,13 @@ const REPLICA = 'replica-a';
 const dashboards = loadDashboards();
 const promql: Query[] = dashboards.flatMap(queriesOf).filter((q) => q.language === 'promql');
 const variables = dashboards.flatMap((d) => labelValuesQueries(d).map((v) => ({ ...v, file: d.file })));
+/** The Prometheus annotation queries of every dashboard. */
+const annotations: Query[] = dashboards.flatMap((d) => {
+  const list = isObject(d.json.annotations) && Array.isArray(d.json.annotations.list) ? d.json.annotations.list.filter(isObject) : [];
+  return list.filter((a) => isObject(a.datasource) && a.datasource.type === 'prometheus').map((a) => ({
+    file: d.file, panel: `dashboards/${d.file} annotation "${String(a.name)}"`, refId: 'annotation', language: 'promql' as const, expr: String(a.expr),
+  }));
+});
 
 let dir = '';
 let tls: RunningOrigin | undefined;
@@ -27,6 +38,8 @@ let prometheusLog = '';
 let promBase = '';
 let twPort = 0;
 let tunnelId = '';
+/** Unix seconds before the faults: the start of the range the annotation queries run over. */
+let rangeStart = 0;
 let traffic: Promise<void> | undefined;
 let trafficOn = true;
 
@@ -41,10 +54,22 @@ async function query(expr: string): Promise<PromVector> {
   return (await res.json()) as PromVector;
 }
 
+// Grafana runs an annotation query over the dashboard's range with $__interval equal to the step.
+const ANNOTATION_STEP = '1s';
+/** An annotation query as Grafana runs it: over the range since before the faults, every step. */
+async function queryRange(expr: string): Promise<PromVector> {
+  const params = { query: expr, start: String(rangeStart), end: String(Date.now() / 1000), step: ANNOTATION_STEP };
+  const res = await fetch(`${promBase}/api/v1/query_range?${new URLSearchParams(params).toString()}`);
+  return (await res.json()) as PromVector;
+}
+
 const nonEmpty = (r: PromVector): boolean => r.status === 'success' && (r.data?.resultType === 'scalar' || (r.data?.result.length ?? 0) > 0);
 
 /** The dashboards' variables as Grafana fills them for this one tunnel and replica. */
-const values = (): Record<string, string> => ({ tunnel: tunnelId, replica: REPLICA, __rate_interval: '30s', __interval: '15s', __range: '5m' });
+const values = (): Record<string, string> => ({
+  cluster: '.*', namespace: '.*', tunnel: tunnelId, replica: REPLICA, __rate_interval: '30s', __interval: '15s', __range: '5m',
+});
+const annotationValues = (): Record<string, string> => ({ ...values(), __interval: ANNOTATION_STEP });
 
 const readPorts = (file: string): Ports | undefined => {
   try {
@@ -142,6 +167,11 @@ beforeAll(async () => {
   const first = await run.ports();
   traffic = visitors(portsFile);
   await poll(() => fetch(`${promBase}/-/ready`).then((r) => (r.ok ? true : undefined), () => undefined), `Prometheus ready; its log:\n${prometheusLog}`, 20_000);
+  // The annotations mark a change between two samples: Prometheus needs samples from before the faults, and the
+  // range starts after the first one, so that what they mark is the faults and not the series appearing.
+  await poll(() => query('tunnelwatch_connector_restarts_total').then((r) => (nonEmpty(r) ? true : undefined)), 'a first scrape of tunnelwatch', 15_000);
+  await new Promise((r) => setTimeout(r, 2500));
+  rangeStart = Date.now() / 1000;
 
   // A dropped connection (reconnect), a crash (restart), then on the restarted connector a refused
   // registration (register_fail_total: cloudflared's counters start again with each process).
@@ -161,7 +191,10 @@ beforeAll(async () => {
 
   // Enough samples: every query answers (each is asserted once more below, all at the same moment).
   await poll(async () => {
-    const answers = await Promise.all(promql.map((q) => query(substitute(q.expr, values(), q.panel))));
+    const answers = await Promise.all([
+      ...promql.map((q) => query(substitute(q.expr, values(), q.panel))),
+      ...annotations.map((q) => queryRange(substitute(q.expr, annotationValues(), q.panel))),
+    ]);
     return answers.every(nonEmpty) ? true : undefined;
   }, 'every dashboard query to return data', 40_000).catch(() => undefined);
 }, 90_000);
@@ -195,11 +228,23 @@ describe('dashboards on a real Prometheus scraping tunnelwatch run', () => {
     expect(new Set(promql.map((q) => q.file))).toEqual(new Set(['tunnel-overview.json', 'connector-detail.json', 'origins.json']));
   });
 
+  it('has every Prometheus dashboard\'s annotations to run', () => {
+    for (const file of ['tunnel-overview.json', 'connector-detail.json', 'origins.json']) {
+      expect(annotations.filter((a) => a.file === file).map((a) => a.panel), file).toEqual([
+        `dashboards/${file} annotation "Connector restarts"`, `dashboards/${file} annotation "Connector state changes"`,
+      ]);
+    }
+  });
+
   it.each(variables.map((v) => [`${v.file} $${v.variable}`, v] as const))('variable %s offers this tunnel\'s value', async (_name, v) => {
     const selector = substitute(v.selector, values(), v.file);
     const res = await fetch(`${promBase}/api/v1/label/${v.label}/values?${new URLSearchParams({ 'match[]': selector }).toString()}`);
-    const body = (await res.json()) as { data: string[] };
-    expect(body.data).toContain(v.label === 'tunnel_id' ? tunnelId : REPLICA);
+    const body = (await res.json()) as { status: string; data: string[] };
+    expect(body.status, selector).toBe('success');
+    // No cluster or namespace label here: those variables offer only All (.*).
+    const value = ({ tunnel_id: tunnelId, replica: REPLICA } as Readonly<Record<string, string>>)[v.label];
+    if (value === undefined) expect(body.data, selector).toEqual([]);
+    else expect(body.data, selector).toContain(value);
   });
 
   it.each(promql.map((q) => [`${q.panel} ${q.refId}`, q] as const))('%s returns data', async (_name, q) => {
@@ -207,5 +252,12 @@ describe('dashboards on a real Prometheus scraping tunnelwatch run', () => {
     const answer = await query(expr);
     expect(answer.error, expr).toBeUndefined();
     expect(nonEmpty(answer), `empty result for ${expr}`).toBe(true);
+  });
+
+  it.each(annotations.map((q) => [q.panel, q] as const))('%s marks an event', async (_name, q) => {
+    const expr = substitute(q.expr, annotationValues(), q.panel);
+    const answer = await queryRange(expr);
+    expect(answer.error, expr).toBeUndefined();
+    expect(nonEmpty(answer), `nothing marked since the faults by ${expr}`).toBe(true);
   });
 });
