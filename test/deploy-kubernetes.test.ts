@@ -222,6 +222,33 @@ describe.runIf(hasKubectl())('kubernetes manifests: kubectl kustomize', () => {
     expect(podSettings(c).cloudflared.tokenFile).toBe(settings.cloudflared.tokenFile);
   });
 
+  it('the attach component adds tunnelwatch beside a cloudflared Deployment it does not own, sharing its log file and metrics', () => {
+    const built = kustomize('overlays/attach-example');
+    for (const m of built) validateModel(m);
+    const d = only(built, 'apps/v1/Deployment') as IDeployment;
+    const spec = d.spec?.template.spec;
+    const [cloudflared, tunnelwatch, ...others] = spec?.containers ?? [];
+    expect(others).toEqual([]);
+    expect(cloudflared?.name).toBe('cloudflared');
+    // The chart's own command, args and token are left as they were.
+    expect(cloudflared?.args).toEqual(['--token', '$(CF_MANAGED_TUNNEL_TOKEN)']);
+    expect(tunnelwatch?.name).toBe('tunnelwatch');
+    const args = tunnelwatch?.args ?? [];
+    const logFile = args[args.indexOf('--attach') + 1];
+    const metrics = args[args.indexOf('--metrics') + 1];
+    expect(cloudflared?.env?.find((e) => e.name === 'TUNNEL_LOGFILE')?.value).toBe(logFile);
+    // Where cloudflared serves its metrics (the chart's --metrics 0.0.0.0:2000), on the pod's loopback.
+    expect(cloudflared?.command?.join(' ')).toContain(`--metrics 0.0.0.0:${metrics?.split(':')[1] ?? ''}`);
+    // Both containers mount the log's directory; tunnelwatch only reads it.
+    const mount = (c: IContainer | undefined) => c?.volumeMounts?.find((m) => logFile?.startsWith(`${m.mountPath}/`));
+    expect(mount(cloudflared)?.name).toBe(mount(tunnelwatch)?.name);
+    expect(mount(tunnelwatch)?.readOnly).toBe(true);
+    expect(spec?.volumes?.find((v) => v.name === mount(cloudflared)?.name)?.emptyDir).toBeDefined();
+    // The settings tunnelwatch builds from its environment and flags are valid attach settings.
+    const result = loadSettings({ env: containerEnv(tunnelwatch as IContainer), sets: [`cloudflared.attach.logFile=${logFile ?? ''}`, `cloudflared.metrics=${metrics ?? ''}`] });
+    expect(result.ok, JSON.stringify(result.ok ? {} : result.diagnostics)).toBe(true);
+  });
+
   it('the kube-prometheus-stack component labels the ServiceMonitor and the PrometheusRule with the release, nothing else', () => {
     const built = kustomize('overlays/example');
     const labelled = built.filter((m) => (m.obj.metadata as { labels?: Record<string, string> }).labels?.release !== undefined).map((m) => String(m.obj.kind));

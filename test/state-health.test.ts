@@ -56,6 +56,11 @@ const scenarios: Scenario[] = [
   { name: 'edge, origins and ticks alone say nothing about the connector', steps: [edgeOk(T, []), targets(T, ['a']), tick(T + 1)], state: 'unknown', codes: ['no_data'] },
   { name: 'attached, no log line and no /ready → unknown, connector_unreachable', steps: [proc(T, 'attached')], state: 'unknown', codes: ['connector_unreachable'] },
   { name: 'attached, /ready failing → still unknown', steps: [proc(T, 'attached'), readyFail(T + 1)], state: 'unknown', codes: ['connector_unreachable'], messages: { connector_unreachable: /no log line.*; \/ready poll failing: connect ECONNREFUSED/ } },
+  // Attached from the log's middle, the lines about the four connections made before are not there: one
+  // reconnect logged is not "1 of 4"; /ready counts until the log shows cloudflared starting.
+  { name: 'attached mid-log: a reconnect logged, /ready 4 → healthy (by /ready)', steps: [proc(T, 'attached'), ready(T + 1, 4), lost(T + 2, 2), registered(T + 3, 2)], state: 'healthy', codes: [] },
+  { name: 'attached mid-log: /ready 2 → degraded, whatever the log says of one slot', steps: [proc(T, 'attached'), registered(T + 1, 1), ready(T + 2, 2)], state: 'degraded', codes: ['connections_missing'] },
+  { name: 'attached, then the log shows cloudflared starting: its events count again', steps: [proc(T, 'attached'), ready(T + 1, 4), version(T + 2), registered(T + 3, 0)], state: 'degraded', codes: ['connections_missing'] },
   { name: 'running, nothing registered yet → down', steps: [proc(T, 'running')], state: 'down', codes: ['no_connections'], messages: { no_connections: '0 of 4 HA connections registered' } },
   { name: 'all four registered → healthy', steps: healthy, state: 'healthy', codes: [] },
   { name: 'drop one connection → degraded', steps: [...healthy, lost(L, 2)], state: 'degraded', codes: ['connections_missing'], messages: { connections_missing: '3 of 4 HA connections registered (missing: 2)' } },

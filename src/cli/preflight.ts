@@ -111,6 +111,8 @@ async function metricsProblem(settings: Settings): Promise<string | undefined> {
 
 /** Every problem found, each one line without the `tunnelwatch run:` prefix; empty when cloudflared may start. */
 export async function preflight(settings: Settings, io: Io): Promise<string[]> {
+  // An attached cloudflared is started, given its token and bound to its port by someone else.
+  if (settings.cloudflared.attach !== undefined) return [];
   const binary = settings.cloudflared.binary;
   const problems = [binary === EMULATOR_BINARY ? undefined : binaryProblem(binary, io.env), tokenProblem(settings, io), await metricsProblem(settings)];
   return problems.filter((p): p is string => p !== undefined);

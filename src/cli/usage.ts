@@ -64,6 +64,7 @@ Exit status: 0 written, 1 tunnelwatch could not write it or could not be reached
 `,
   run: `Usage: tunnelwatch run [--cloudflared PATH|emulator] [--listen HOST:PORT] [--settings FILE] [--set K=V]...
                        [--for DURATION] [--time-scale N]
+       tunnelwatch run --attach LOGFILE --metrics HOST:PORT [options]
 
 Runs cloudflared under supervision (restarts with backoff, crash-loop breaker, hang detection), parses
 every line it writes and ships every record — its own and cloudflared's — to stdout as JSON lines, and to
@@ -77,10 +78,19 @@ Loki and syslog when configured (logs.loki, logs.syslog), through a disk spool t
   --set K=V                    one setting, e.g. --set cloudflared.haConnections=2
   --for DURATION               stop by itself after this long, as on SIGTERM (e.g. 30s)
   --time-scale N               with the emulator: compress cloudflared's waits (0.1 = ten times faster)
+  --attach LOGFILE             attach mode: watch a cloudflared started by someone else (another container of
+                               the pod, a systemd unit) through its JSON log file (its --logfile) and its
+                               metrics server, instead of running one (cloudflared.attach.logFile)
+  --metrics HOST:PORT          where that cloudflared's metrics server listens, its --metrics (cloudflared.metrics)
 
 Before cloudflared first starts, run checks that its binary is there and executable, that a well-formed tunnel
 token is given (unless cloudflared.config or cloudflared.extraArgs name the tunnel another way) and that
 cloudflared.metrics can be bound; each failure is one line naming the setting and the fix, and the exit code is 1.
+
+In attach mode everything else is as above (health, diagnosis, probes, edge view, alerts, shipping); the log file
+is followed through rotation and truncation, from where the last run stopped (else its end; cloudflared.attach.from);
+restarts asked by policy are a SIGTERM to the pid in cloudflared.attach.pidFile (shared process namespace), else
+its orchestrator's to do; and stopping tunnelwatch leaves cloudflared running.
 
 On SIGTERM or SIGINT cloudflared gets one SIGTERM and its grace period, then SIGKILL; records are flushed
 and shipped, and the exit code says how it ended: 0 clean, 3 cloudflared had to be killed, 4 crash loop.

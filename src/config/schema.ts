@@ -44,6 +44,18 @@ const identity = z.strictObject({
   labels: labelMap().prefault({}),
 });
 
+/** Attach mode: watch a cloudflared tunnelwatch does not start, through its log file and its metrics server. */
+const attach = z.strictObject({
+  /** cloudflared's JSON log file (its --logfile, or <--log-directory>/cloudflared.log) on a shared volume. */
+  logFile: nonEmpty(),
+  /** With no saved read position for this file: read it from its start, or only what is written from now on. */
+  from: oneOf(['end', 'start']).prefault('end'),
+  /** A file holding cloudflared's pid (shared process namespace): restarts asked by policy SIGTERM it. */
+  pidFile: nonEmpty().optional(),
+  /** How often the log file is read (and checked for rotation and truncation). */
+  pollInterval: duration({ min: 10, max: 10_000 }).prefault('250ms'),
+});
+
 const cloudflared = z.strictObject({
   /** Path of the cloudflared binary, or `emulator` for the built-in emulator. */
   binary: nonEmpty().prefault('cloudflared'),
@@ -60,7 +72,11 @@ const cloudflared = z.strictObject({
   extraArgs: stringList(z.string()).prefault([]),
   /** How often /ready, /metrics and /config are polled; log events arrive in between. */
   pollInterval: duration({ min: 100 }).prefault('5s'),
+  attach: attach.optional(),
 }).superRefine((c, ctx) => {
+  if (c.attach !== undefined && /:0$/.test(c.metrics)) {
+    ctx.addIssue({ code: 'custom', path: ['metrics'], input: c.metrics, message: `an attached cloudflared's metrics server must be at a fixed address (its --metrics, e.g. 127.0.0.1:20241), not ${c.metrics}` });
+  }
   for (const { index, flag, instead } of secretFlags(c.extraArgs)) {
     ctx.addIssue({
       code: 'custom',
@@ -259,6 +275,10 @@ export const settingsSchema = z.strictObject({
   fencing: fencing.prefault({}),
   alerts: alerts.prefault({}),
   logs: logs.prefault({}),
+}).superRefine((s, ctx) => {
+  if (s.cloudflared.attach !== undefined && s.fencing.enabled) {
+    ctx.addIssue({ code: 'custom', path: ['fencing', 'enabled'], input: true, message: 'fencing keeps the connector down while its origins are, which an attached cloudflared (cloudflared.attach) does not let tunnelwatch do; turn fencing off, or let tunnelwatch run cloudflared' });
+  }
 });
 
 /** tunnelwatch's validated settings. */

@@ -7,7 +7,7 @@ import { resolve4, resolve6 } from 'node:dns/promises';
 import type { Settings } from '../config/index.js';
 import { goSplitHostPort } from '../go/index.js';
 import { fenceVerdict, type HealthSnapshot, type PeerView } from '../state/index.js';
-import { HeldWatch, type Supervisor } from '../supervisor/index.js';
+import { HeldWatch, type Connector } from '../supervisor/index.js';
 import type { Logger } from '../telemetry/logs/index.js';
 import { computedCounter, computedGauge, type MetricSet, single } from '../telemetry/metrics/index.js';
 import { pointSpan } from '../telemetry/tracing/index.js';
@@ -21,7 +21,7 @@ export interface FenceState {
 
 export interface FencingOptions {
   readonly settings: Settings;
-  readonly supervisor: Supervisor;
+  readonly supervisor: Connector;
   readonly log: Logger;
   readonly snapshot: () => HealthSnapshot;
   /** The process view while held: the connector is stopped on purpose. */

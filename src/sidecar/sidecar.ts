@@ -11,12 +11,12 @@ import type { Settings } from '../config/index.js';
 import type { Diagnosis } from '../diagnosis/index.js';
 import type { HealthSnapshot } from '../state/index.js';
 import { buildServer, parseListen } from '../server/index.js';
-import { type ChildExit, RESTART_REASONS, Supervisor, supervisorOptions } from '../supervisor/index.js';
+import { type ChildExit, RESTART_REASONS } from '../supervisor/index.js';
 import { type LineOutput, type RecordLabels, ReportThrottle } from '../telemetry/logs/index.js';
 import { PipelineMetrics, SpoolDrops } from '../telemetry/metrics/index.js';
 import { startTracing, traceFields, type Tracing } from '../telemetry/tracing/index.js';
 import { VERSION } from '../base/index.js';
-import { connectorCommand } from './connector-command.js';
+import { makeConnector } from './connector.js';
 import { HealthWatch } from './health-watch.js';
 import { HistorySampler } from './history-sampler.js';
 import { alertInputs } from './alert-inputs.js';
@@ -114,7 +114,7 @@ export class Sidecar {
       resourceAttributes: { ...(labels.tunnel_id === undefined ? {} : { 'tunnelwatch.tunnel.id': labels.tunnel_id }), ...(labels.replica === undefined ? {} : { 'tunnelwatch.replica': labels.replica }) },
     });
     // Built first, started last: log backpressure pauses its output, the metrics read its state.
-    const supervisor = new Supervisor(supervisorOptions(settings, connectorCommand(settings, o.env, o.emulatorEnv)));
+    const supervisor = makeConnector(settings, o.env, o.emulatorEnv);
     // Spool drops can happen while the spools open, before the metrics exist.
     const spoolDrops = new SpoolDrops();
     const dropReports = new ReportThrottle(60_000);
@@ -142,7 +142,7 @@ export class Sidecar {
     const metrics = new PipelineMetrics({
       counters: logging.pipeline.counters,
       sinks: logging.sinks,
-      connectorUp: () => supervisor.pid !== undefined,
+      connectorUp: () => supervisor.alive,
       breakerOpen: () => supervisor.state === 'breaker_open',
       restartReasons: RESTART_REASONS,
       spoolDrops,
@@ -226,7 +226,9 @@ export class Sidecar {
     supervisor.on('started', ({ pid }) => {
       recordConnectorPid(settings.logs.spoolDir, pid);
     });
-    log.info({ binary: settings.cloudflared.binary, metrics: settings.cloudflared.metrics }, 'starting cloudflared');
+    const attach = settings.cloudflared.attach;
+    if (attach === undefined) log.info({ binary: settings.cloudflared.binary, metrics: settings.cloudflared.metrics }, 'starting cloudflared');
+    else log.info({ log_file: attach.logFile, metrics: settings.cloudflared.metrics }, `attaching to the cloudflared beside tunnelwatch: its log ${attach.logFile}, its metrics server ${settings.cloudflared.metrics}`);
     supervisor.start();
     health.start();
     history.start();
@@ -244,7 +246,8 @@ export class Sidecar {
     const { settings, logging, health, history, alerting, server, supervision, fencing, incidents, tracing, lock } = this.#p;
     const log = logging.logger;
     const breaker = supervision.supervisor.state === 'breaker_open';
-    log.info({ reason: why }, `stopping (${why}): cloudflared gets ${String(settings.cloudflared.gracePeriod / 1000)}s to drain`);
+    const leaves = settings.cloudflared.attach === undefined ? `cloudflared gets ${String(settings.cloudflared.gracePeriod / 1000)}s to drain` : 'the attached cloudflared keeps running';
+    log.info({ reason: why }, `stopping (${why}): ${leaves}`);
     const stage = async (what: string, work: Promise<unknown>): Promise<void> => {
       if (await settledWithin(work, STAGE_MS)) return;
       log.warn({ stage: what, waited_ms: STAGE_MS }, `stopping: ${what} did not finish within ${String(STAGE_MS / 1000)}s; going on without it so the stop ends`);

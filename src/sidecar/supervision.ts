@@ -5,7 +5,7 @@ import { errorText, JsonMender, type LogEvent, parseLogLine, repeatKey, salvageC
 import type { Settings } from '../config/index.js';
 import type { ProcessObservation } from '../state/index.js';
 import type { Diagnosis } from '../diagnosis/index.js';
-import { describeReason, HeldWatch, type RestartReason, type Supervisor } from '../supervisor/index.js';
+import { describeReason, HeldWatch, type RestartReason, type Connector } from '../supervisor/index.js';
 import { connectorRecord, learnLabels, type RecordLabels } from '../telemetry/logs/index.js';
 import type { PipelineMetrics } from '../telemetry/metrics/index.js';
 import { pointSpan } from '../telemetry/tracing/index.js';
@@ -15,7 +15,7 @@ import type { Logging } from './logging.js';
 export interface SupervisionOptions {
   readonly settings: Settings;
   /** Built, not yet started: the parts wired before it (log backpressure, metrics) already hold it. */
-  readonly supervisor: Supervisor;
+  readonly supervisor: Connector;
   readonly logging: Logging;
   readonly metrics: PipelineMetrics;
   /** Shared with the logger: learnt connector id, version and tunnel id show on every later record. */
@@ -29,7 +29,7 @@ export interface SupervisionOptions {
 }
 
 export interface Supervision {
-  readonly supervisor: Supervisor;
+  readonly supervisor: Connector;
   /** Unix ms of the latest restarts (at most 100), oldest first. */
   readonly restarts: readonly number[];
   /** The `quic_fallback_persists` cause as diagnosed now, or undefined: restores QUIC once it held long enough. */
@@ -50,6 +50,16 @@ export function startSupervision(o: SupervisionOptions): Supervision {
     collapsed: () => { o.metrics.lineCollapsed(); },
     now,
   });
+  const counted = (reason: RestartReason): void => {
+    o.metrics.restarted(reason.kind);
+    restarts.push(now());
+    if (restarts.length > 100) restarts.shift();
+  };
+  /** Policy asks for a restart; an attached cloudflared without a pid file can only be restarted by its orchestrator. */
+  const restart = (reason: RestartReason): void => {
+    if (supervisor.restartChild(reason) || o.settings.cloudflared.attach === undefined) return;
+    log.warn({ reason: reason.kind }, `cannot restart the attached cloudflared (${describeReason(reason)}): set cloudflared.attach.pidFile with a shared process namespace, or let its orchestrator restart it (a liveness probe on its /ready)`);
+  };
   const lastWords = (): string => (lastError === undefined ? '' : `; its last error: ${lastError}`);
   const why = (reason: RestartReason): string => `${describeReason(reason)}${lastWords()}`;
   const process = (phase: ProcessObservation['phase'], extra: { pid?: number; lastExit?: string } = {}): void => {
@@ -62,7 +72,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
           afterMs: disconnectAfter,
           onExpire: () => {
             log.warn({ after_ms: disconnectAfter }, `cloudflared has had no registered connection for ${String(disconnectAfter / 1000)}s; restarting it`);
-            supervisor.restartChild({ kind: 'disconnected_too_long' });
+            restart({ kind: 'disconnected_too_long' });
           },
         })
       : undefined;
@@ -81,7 +91,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
               `cloudflared has stayed on HTTP/2 since its fallback although QUIC to the edge answers again (${evidence}) for ${String(restoreAfter / 1000)}s; restarting it gracefully so it takes QUIC again (supervisor.restoreQuicAfter)`,
             );
             pointSpan('connector restore_quic', { after_ms: restoreAfter, evidence });
-            supervisor.restartChild({ kind: 'restore_quic' });
+            restart({ kind: 'restore_quic' });
           },
         })
       : undefined;
@@ -138,9 +148,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
     log[reason === undefined ? 'info' : 'warn'](fields, `cloudflared exited (${how}) after ${(durationMs / 1000).toFixed(1)}s${said}`);
   });
   supervisor.on('restarting', ({ reason, delayMs, attempt }) => {
-    o.metrics.restarted(reason.kind);
-    restarts.push(now());
-    if (restarts.length > 100) restarts.shift();
+    counted(reason);
     pointSpan('connector restart', { reason: reason.kind, delay_ms: delayMs, attempt });
     log.warn({ reason: reason.kind, delay_ms: Math.round(delayMs), attempt }, `restarting cloudflared in ${(delayMs / 1000).toFixed(1)}s (${describeReason(reason)})`);
     process('backoff', { lastExit: why(reason) });
@@ -151,6 +159,23 @@ export function startSupervision(o: SupervisionOptions): Supervision {
       `cloudflared is crash-looping (${String(restarts)} restarts within ${String(windowMs / 1000)}s, last: ${why(last)}); not restarting it any more — fix the cause and restart tunnelwatch`,
     );
     process('breaker_open', { lastExit: why(last) });
+  });
+  supervisor.on('attached', ({ file, pid }) => {
+    watch?.update(true);
+    process('attached', pid === undefined ? {} : { pid });
+    log.info({ log_file: file, ...(pid === undefined ? {} : { pid }) }, `following cloudflared's log ${file}${pid === undefined ? '' : ` (pid ${String(pid)})`}`);
+  });
+  supervisor.on('follow', (event) => {
+    const file = event.file;
+    if (event.kind === 'opened') log.info({ event: 'log_file_opened', log_file: file, offset: event.offset, from: event.from }, `reading cloudflared's log ${file} from byte ${String(event.offset)} (${event.from})`);
+    if (event.kind === 'rotated') log.info({ event: 'log_file_rotated', log_file: file }, `cloudflared's log ${file} was rotated: read the old file to its end, now reading the new one`);
+    if (event.kind === 'truncated') log.warn({ event: 'log_file_truncated', log_file: file, size: event.size, offset: event.offset }, `cloudflared's log ${file} was truncated (${String(event.size)} bytes, was read to ${String(event.offset)}); reading it again from its start`);
+    if (event.kind === 'missing') log.warn({ event: 'log_file_missing', log_file: file, err: event.error }, `cannot read cloudflared's log ${file}: ${event.error}; check cloudflared.attach.logFile and that cloudflared runs with --logfile ${file} on a volume both containers mount`);
+  });
+  supervisor.on('signalled', ({ pid, reason }) => {
+    counted(reason);
+    pointSpan('connector restart', { reason: reason.kind, pid });
+    log.warn({ pid, reason: reason.kind }, `sent SIGTERM to the attached cloudflared (pid ${String(pid)}) so its orchestrator starts it again (${describeReason(reason)})`);
   });
   supervisor.on('stopped', ({ exit }) => {
     process('stopped', exit === undefined ? {} : { lastExit: exit.signal === null ? `exit ${String(exit.code)}` : `signal ${exit.signal}` });

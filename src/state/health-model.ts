@@ -75,6 +75,11 @@ export class HealthModel {
   #process: HealthSnapshot['process'] = { phase: 'unknown' };
   #conns: ConnectionsState = initialConnections;
   #eventsSeen = false;
+  /**
+   * Attached to a connector whose log is read from its middle (its end, or where a previous run stopped): the
+   * lines about connections made before are not there, so until the log shows cloudflared starting, /ready counts.
+   */
+  #midStream = false;
   #connectorId: string | undefined;
   #protocol: string | undefined;
   #fallback: { protocol: string; connIndex?: number } | undefined;
@@ -159,6 +164,7 @@ export class HealthModel {
       if (this.#metrics) this.#metrics = { ...this.#metrics, stale: true };
     }
     if (dead) this.#fallback = undefined;
+    if (o.phase === 'attached') this.#midStream = true;
     this.#phase = o.phase;
     this.#process = { phase: o.phase, pid: o.pid, lastExit: o.lastExit };
   }
@@ -184,6 +190,7 @@ export class HealthModel {
         break;
       case 'starting':
       case 'version':
+        this.#midStream = false;
         this.#fallback = undefined;
         this.#refusals = freshRefusals;
         break;
@@ -203,7 +210,8 @@ export class HealthModel {
     const ready = this.#ready;
     const metrics = this.#metrics;
     const readyCount = ready && !ready.stale ? ready.count : 0;
-    const registered = dead ? 0 : this.#eventsSeen ? up.length : readyCount;
+    const logged = this.#logTellsConnections;
+    const registered = dead ? 0 : logged ? up.length : readyCount;
 
     this.#losses = this.#losses.filter((t) => at - t < o.stormWindowMs);
 
@@ -213,7 +221,7 @@ export class HealthModel {
     const evidence = hasEvidence({ phase, eventsSeen: this.#eventsSeen, readyEverOk: this.#readyEverOk });
     const comparable: ComparableViews = {
       registered,
-      events: !dead && this.#eventsSeen ? up.length : undefined,
+      events: !dead && logged ? up.length : undefined,
       ready: !dead && ready && !ready.stale && this.#readyFailing === undefined ? ready.count : undefined,
       haGauge: !dead && metrics && !metrics.stale && this.#metricsFailing === undefined ? metrics.value.haConnections : undefined,
       edge: evidence && edgeCount !== undefined && this.#connectorId !== undefined ? { connectorId: this.#connectorId, connections: edgeCount } : undefined,
@@ -234,7 +242,7 @@ export class HealthModel {
       readyEverOk: this.#readyEverOk,
       expected: o.expectedConnections,
       registered,
-      slotsUp: this.#eventsSeen ? up : undefined,
+      slotsUp: logged ? up : undefined,
       refused: refusalCause(this.#refusals),
       fallback: this.#fallback,
       storm: this.#losses.length >= o.stormMinDisconnects ? { losses: this.#losses.length, windowMs: o.stormWindowMs } : undefined,
@@ -277,7 +285,7 @@ export class HealthModel {
       connections: this.#connectionViews(dead),
       process: this.#process,
       views: {
-        events: this.#eventsSeen ? up.length : undefined,
+        events: logged ? up.length : undefined,
         ready: ready?.count,
         haGauge: metrics?.value.haConnections,
         edge: edgeCount,
@@ -290,8 +298,13 @@ export class HealthModel {
   }
 
   /** One view per known slot: from the log events, else from the metrics' current edge locations. */
+  /** The log holds every connection's story: lines were read, from the connector's start when attached. */
+  get #logTellsConnections(): boolean {
+    return this.#eventsSeen && !this.#midStream;
+  }
+
   #connectionViews(dead: boolean): ConnectionView[] {
-    if (this.#eventsSeen) {
+    if (this.#logTellsConnections) {
       return [...this.#conns.slots.values()]
         .sort((a, b) => a.connIndex - b.connIndex)
         .map((s) => ({ connIndex: s.connIndex, up: s.up, protocol: s.protocol, location: s.location, edgeIp: s.ip, connectionId: s.connectionId, since: s.since }));

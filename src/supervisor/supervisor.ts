@@ -7,6 +7,7 @@ import { Child, type ChildExit, type ChildLine } from './child.js';
 import type { Command } from './command.js';
 import { TypedEmitter } from './emitter.js';
 import { HangWatch, healthcheckProbe, type Probe } from './hang-watch.js';
+import type { FollowEvent } from './log-follower.js';
 import { policyOptions, RestartPolicy, type BreakerOpen, type RestartReason } from './restart-policy.js';
 
 export interface SupervisorEvents {
@@ -19,6 +20,12 @@ export interface SupervisorEvents {
   readonly breaker_open: BreakerOpen;
   /** stop() finished; `exit` is how the last child ended (undefined when none was running). */
   readonly stopped: { readonly exit: ChildExit | undefined };
+  /** Attach mode: following the log file of a cloudflared tunnelwatch did not start (its pid when a pid file says). */
+  readonly attached: { readonly file: string; readonly pid: number | undefined };
+  /** Attach mode: what happened to the followed log file (opened, missing, rotated, truncated). */
+  readonly follow: FollowEvent;
+  /** Attach mode: a restart was asked for, and SIGTERM sent to the pid of the pid file; the orchestrator restarts it. */
+  readonly signalled: { readonly pid: number; readonly reason: RestartReason };
 }
 
 export type SupervisorState = 'idle' | 'running' | 'backoff' | 'breaker_open' | 'held' | 'stopping' | 'stopped';
@@ -82,7 +89,6 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     return this.#state;
   }
 
-  /** The pid of the running child, if any. */
   /** The address cloudflared's metrics server announced (undefined until it did); learnt from its log, once. */
   get metricsAddress(): string | undefined {
     return this.#metricsAddress;
@@ -90,6 +96,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
 
   get pid(): number | undefined {
     return this.#child?.alive === true ? this.#child.pid : undefined;
+  }
+
+  /** A cloudflared process is running. */
+  get alive(): boolean {
+    return this.#child?.alive === true;
   }
 
   start(): void {

@@ -19,6 +19,8 @@ async function runArgs(args: readonly string[], io: Io): Promise<{ settingsFile:
     args,
     {
       cloudflared: { type: 'string' },
+      attach: { type: 'string' },
+      metrics: { type: 'string' },
       listen: { type: 'string' },
       settings: { type: 'string' },
       set: { type: 'string', multiple: true },
@@ -36,6 +38,8 @@ async function runArgs(args: readonly string[], io: Io): Promise<{ settingsFile:
   const sets: (string | FlagAssignment)[] = [...(v.set ?? [])];
   if (v.cloudflared !== undefined) sets.push({ set: `cloudflared.binary=${v.cloudflared}`, flag: '--cloudflared' });
   if (v.listen !== undefined) sets.push({ set: `server.listen=${v.listen}`, flag: '--listen' });
+  if (v.attach !== undefined) sets.push({ set: `cloudflared.attach.logFile=${v.attach}`, flag: '--attach' });
+  if (v.metrics !== undefined) sets.push({ set: `cloudflared.metrics=${v.metrics}`, flag: '--metrics' });
   return { settingsFile: v.settings, run: { sets, forMs, timeScale } };
 }
 
