@@ -39,6 +39,31 @@ describe('tunnelwatch rules', () => {
     for (const r of rules) expect(r.annotations?.runbook_url).toBe(`http://tw.internal:9464/runbooks/${r.alert ?? ''}.md`);
   });
 
+  it('--group-labels replaces cluster and namespace in every join and per-replica aggregation; empty keeps none', async () => {
+    const run = await runCli(['rules', '--group-labels', 'team, cluster']);
+    expect(run.code).toBe(0);
+    const clauses = (text: string): string[] => [...text.matchAll(/\b(?:by|on) \(([^)]*)\)/g)].map((m) => m[1] ?? '');
+    const shipped = clauses(SHIPPED);
+    expect(shipped.filter((c) => c.startsWith('cluster, namespace, ')).length).toBeGreaterThan(40);
+    expect(clauses(run.stdout)).toEqual(shipped.map((c) => c.replace(/^cluster, namespace, /, 'team, cluster, ')));
+    const none = await runCli(['rules', '--group-labels', '']);
+    expect(clauses(none.stdout)).toEqual(shipped.map((c) => c.replace(/^cluster, namespace, /, '')));
+  });
+
+  it('--no-watchdog leaves out the Watchdog and nothing else', async () => {
+    const run = await runCli(['rules', '--no-watchdog']);
+    expect(run.code).toBe(0);
+    expect(alertRules(parse(run.stdout)).map((r) => r.alert)).toEqual(alertRules(parse(SHIPPED)).map((r) => r.alert).filter((a) => a !== 'Watchdog'));
+  });
+
+  it('refuses a grouping label that is not a label name or is one the rules already use', async () => {
+    for (const bad of ['replica', 'team-name']) {
+      const run = await runCli(['rules', '--group-labels', `cluster,${bad}`]);
+      expect(run.code).toBe(2);
+      expect(run.stderr.split('\n')[0]).toBe(`tunnelwatch rules: --group-labels: "${bad}" cannot be a grouping label: give Prometheus label names other than tunnel_id, replica, job and instance`);
+    }
+  });
+
   it('refuses a base that is not an http(s) URL, naming the flag and an example', async () => {
     const run = await runCli(['rules', '--runbook-base-url', 'wiki/runbooks']);
     expect(run.code).toBe(2);

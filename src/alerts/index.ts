@@ -4,4 +4,4 @@ export type { FiringAlert, PendingAlert } from './engine.js';
 export { alertMetrics } from './metrics.js';
 export { effectiveRules } from './overrides.js';
 export type { AlertInputs } from './rules.js';
-export { renderPrometheusRule, withRunbookBase } from './rule-file.js';
+export { renderPrometheusRule, withGroupLabels, withoutWatchdog, withRunbookBase } from './rule-file.js';

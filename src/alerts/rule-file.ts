@@ -15,6 +15,27 @@ export function withRunbookBase(rulesYaml: string, baseUrl: string): string {
   return rulesYaml.replaceAll(`runbook_url: "${RULES_RUNBOOK_BASE_URL}/`, `runbook_url: "${base}/`);
 }
 
+/** The labels every join keeps and every per-replica rule aggregates by, in the shipped file. */
+const SHIPPED_GROUPING = 'cluster, namespace, ';
+const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The rule file grouped by `labels` instead of cluster and namespace (a mixin's groupLabels): every `by (...)`
+ * and `on (...)` that keeps them keeps these instead; none keeps no grouping label at all.
+ */
+export function withGroupLabels(rulesYaml: string, labels: readonly string[]): string {
+  const bad = labels.find((l) => !LABEL_NAME.test(l) || ['tunnel_id', 'replica', 'job', 'instance'].includes(l));
+  if (bad !== undefined) throw new Error(`${JSON.stringify(bad)} cannot be a grouping label: give Prometheus label names other than tunnel_id, replica, job and instance`);
+  return rulesYaml.replaceAll(SHIPPED_GROUPING, labels.map((l) => `${l}, `).join(''));
+}
+
+/** The rule file without its Watchdog, for a Prometheus that has one already (kube-prometheus-stack does). */
+export function withoutWatchdog(rulesYaml: string): string {
+  const out = rulesYaml.replace(/\n[ ]*# Always firing\.[^\n]*\n[ ]*- alert: Watchdog\n(?:[ ]{8,}[^\n]*\n)+/, '');
+  if (out === rulesYaml) throw new Error('alerts/tunnelwatch.rules.yaml has no Watchdog rule where one was expected');
+  return out;
+}
+
 /** The PrometheusRule manifest for a standard rule file's text (its `groups:` copied as they are). */
 export function renderPrometheusRule(rulesYaml: string): string {
   const rules: unknown = parse(rulesYaml);

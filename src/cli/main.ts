@@ -27,9 +27,9 @@ Commands:
                       Loki and syslog through a disk spool); exit 0 clean, 3 killed, 4 crash loop
   settings [--settings FILE] [--set K=V]...
                       print the effective settings (secrets hidden) and every TUNNELWATCH_ variable
-  rules [--runbook-base-url URL] [--operator]
-                      print the alerts as Prometheus rules (or a PrometheusRule), runbook links
-                      pointed at your copy of the runbooks
+  rules [--runbook-base-url URL] [--group-labels L,...] [--no-watchdog] [--operator]
+                      print the alerts as Prometheus rules (or a PrometheusRule), with your
+                      runbook links, grouping labels and Watchdog choice
   demo [--listen HOST:PORT] [--for DURATION]
                       run tunnelwatch against an emulated tunnel on loopback (API emulator, its
                       own emulated cloudflared plus one more replica, three origins, one dead);

@@ -100,7 +100,7 @@ and shipped, and the exit code says how it ended: 0 clean, 3 cloudflared had to 
 Prints the effective settings as JSON (secrets print as <secret>; durations as settings write them, e.g.
 "30s"), then every setting with its environment variable and --set name.
 `,
-  rules: `Usage: tunnelwatch rules [--runbook-base-url URL] [--operator]
+  rules: `Usage: tunnelwatch rules [--runbook-base-url URL] [--group-labels L1,L2] [--no-watchdog] [--operator]
 
 Prints tunnelwatch's alerts as a Prometheus rule file: the alerts the built-in engine evaluates (same names,
 for, labels and annotations), for a Prometheus, Mimir or Thanos ruler; promtool unit tests for them are in the
@@ -108,6 +108,9 @@ repository (alerts/tunnelwatch.rules.test.yaml). The deploy/kubernetes manifests
 
   --runbook-base-url URL  point every runbook_url at URL/<Alert>.md: your copy of docs/runbooks (a wiki, a
                           docs site, or one tunnelwatch's own /runbooks); default: the project's repository
+  --group-labels L1,L2    the labels every join keeps and every per-replica alert carries (default:
+                          cluster,namespace, as the monitoring mixins); empty for none
+  --no-watchdog           leave out the Watchdog (kube-prometheus-stack already sends one)
   --operator              print a PrometheusRule for the Prometheus Operator instead
 
 Exit status: 0 printed, 1 the rule file cannot be read, 2 usage error.

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -25,6 +27,21 @@ describe('promtool on alerts/', () => {
     const { status, output } = promtool(['check', 'rules', 'alerts/tunnelwatch.rules.yaml']);
     expect(output).toContain('SUCCESS');
     expect(status, output).toBe(0);
+  });
+
+  it('check rules accepts what `tunnelwatch rules` prints with other grouping labels and no Watchdog', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tw-rules-'));
+    try {
+      const file = join(dir, 'custom.rules.yaml');
+      const printed = spawnSync(process.execPath, [join(ROOT, 'bin', 'tunnelwatch'), 'rules', '--group-labels', 'team,cluster', '--no-watchdog', '--runbook-base-url', 'https://wiki.example.com/tw'], { encoding: 'utf8', timeout: 30_000 });
+      expect(printed.status, printed.stderr).toBe(0);
+      writeFileSync(file, printed.stdout);
+      const { status, output } = promtool(['check', 'rules', file]);
+      expect(output).toMatch(/SUCCESS: \d+ rules found/);
+      expect(status, output).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('test rules passes every unit test', () => {
