@@ -1,7 +1,9 @@
 // The Grafana dashboards in dashboards/: each validates against @grafana/schema, every PromQL expression parses
 // with @prometheus-io/lezer-promql and every LogQL one with @grafana/lezer-logql (variables substituted as
 // Grafana would), every metric and label a query uses is one tunnelwatch serves (docs/metrics.md, generated
-// from the registry), every Loki label and JSON field one its Loki sink writes, and the layout is sane. The
+// from the registry), every JSON field a LogQL query extracts one tunnelwatch's records have, and the layout is sane. The
+// logs dashboard selects streams by its $streams variable alone (job="tunnelwatch" for the Loki sink, a collector's labels
+// for stdout collected by Promtail or Alloy) and filters source, tunnel, replica and level after a json stage. The
 // Prometheus dashboards are scoped to $cluster and $namespace as the rules are (alerts/tunnelwatch.rules.yaml):
 // every tunnelwatch_tunnel_info selector filters by both, every join on job and instance matches within them,
 // and so do their annotation queries (connector restarts, connector state changes).
@@ -13,7 +15,7 @@ import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { LogEventType } from '../src/cloudflared/log/event.js';
-import { connectorRecord } from '../src/telemetry/logs/log-record.js';
+import { connectorRecord, levelName } from '../src/telemetry/logs/log-record.js';
 import { streamLabels } from '../src/telemetry/sinks/loki-sink.js';
 import { BUILTINS, labelValuesQueries, loadDashboards, panelsOf, queriesOf, referencedVariables, substitute, variablesOf, type DashboardFile, type Language, type Query } from './helpers/dashboards.js';
 import { members } from './helpers/grafana-shapes.js';
@@ -32,8 +34,9 @@ const PROMETHEUS_DASHBOARDS = ['connector-detail.json', 'origins.json', 'tunnel-
 const EVENT_CHOICE = 'registered|connection_lost';
 const CLUSTER = 'cluster-a';
 const NAMESPACE = 'namespace-a';
+const STREAMS = 'job="tunnelwatch"';
 const VALUES: Readonly<Record<string, string>> = {
-  cluster: CLUSTER, namespace: NAMESPACE, tunnel: '6ff42ae2-765d-4adf-8112-31c55c1551ef', replica: 'replica-a', event: EVENT_CHOICE,
+  streams: STREAMS, cluster: CLUSTER, namespace: NAMESPACE, tunnel: '6ff42ae2-765d-4adf-8112-31c55c1551ef', replica: 'replica-a', event: EVENT_CHOICE,
   __rate_interval: '1m', __interval: '15s', __range: '1h', __auto: '1m',
 };
 
@@ -82,7 +85,7 @@ const LABELS = new Set(['job', 'instance', 'le', 'cluster', 'namespace', ...[...
 
 interface Parsed {
   readonly errors: string[];
-  readonly nodes: { readonly name: string; readonly parent: string; readonly grandparent: string; readonly text: string }[];
+  readonly nodes: { readonly name: string; readonly parent: string; readonly grandparent: string; readonly text: string; readonly from: number }[];
 }
 
 function parse(language: Language, expr: string): Parsed {
@@ -93,7 +96,7 @@ function parse(language: Language, expr: string): Parsed {
     enter: (n) => {
       if (n.type.isError) errors.push(`syntax error at ${String(n.from)}: …${expr.slice(Math.max(0, n.from - 30), n.from)}⟨here⟩${expr.slice(n.from, n.from + 30)}…`);
       const parent = n.node.parent;
-      nodes.push({ name: n.name, parent: parent?.name ?? '', grandparent: parent?.parent?.name ?? '', text: expr.slice(n.from, n.to) });
+      nodes.push({ name: n.name, parent: parent?.name ?? '', grandparent: parent?.parent?.name ?? '', text: expr.slice(n.from, n.to), from: n.from });
     },
   });
   return { errors, nodes };
@@ -380,6 +383,23 @@ describe('LogQL in the dashboards', () => {
   );
   const streamLabelNames = Object.keys(streamLabels(record, { job: 'tunnelwatch' }));
   const logs = byFile('logs.json');
+  /** The label filters of a parsed query (label, operator, value), where they stand. */
+  const labelFilters = (p: Parsed): { label: string; op: string; value: string; from: number }[] => p.nodes
+    .filter((n) => n.name === 'Matcher' && n.parent === 'LabelFilter')
+    .map((n) => {
+      const m = /^(\w+)\s*(=~|!~|!=|=)\s*(".*")$/s.exec(n.text);
+      if (!m) throw new Error(`unexpected label filter ${n.text}`);
+      return { label: m[1] ?? '', op: m[2] ?? '', value: JSON.parse(m[3] ?? '""') as string, from: n.from };
+    });
+  /** The labels the json stages of a parsed query extract, with where each stage stands. */
+  const extracted = (p: Parsed): { label: string; field: string; from: number }[] => p.nodes
+    .filter((n) => n.name === 'LabelExtractionExpression')
+    .map((n) => {
+      const m = /^(\w+)\s*=\s*(".*")$/s.exec(n.text);
+      if (!m) throw new Error(`unexpected json extraction ${n.text}`);
+      return { label: m[1] ?? '', field: JSON.parse(m[2] ?? '""') as string, from: n.from };
+    });
+  const selectorLabels = (p: Parsed): string[] => p.nodes.filter((n) => n.name === 'Identifier' && n.parent === 'Matcher' && n.grandparent === 'Matchers').map((n) => n.text);
 
   it('has the logs panels, each with queries that parse', () => {
     expect(panelsOf(logs).filter((p) => p.type === 'logs').length).toBeGreaterThanOrEqual(1);
@@ -387,12 +407,61 @@ describe('LogQL in the dashboards', () => {
     for (const q of logql) expect(q.parsed.errors, `${q.panel}: ${q.expr}`).toEqual([]);
   });
 
-  it('selects streams by labels the Loki sink writes, job="tunnelwatch" first', () => {
+  it('has the streams textbox variable right after the loki datasource, job="tunnelwatch" by default', () => {
+    const vars = variablesOf(logs);
+    const at = vars.findIndex((v) => v.name === 'streams');
+    expect(vars[at - 1]?.name).toBe('loki');
+    const streams = vars[at];
+    expect(streams).toMatchObject({ type: 'textbox', label: 'Log streams', query: STREAMS, current: { text: STREAMS, value: STREAMS } });
+    expect(streams?.options).toEqual([{ selected: true, text: STREAMS, value: STREAMS }]);
+    // The description names both cases: tunnelwatch's own Loki sink, and a collector reading stdout.
+    for (const words of ['job="tunnelwatch"', 'Loki sink', 'Promtail', 'Alloy', 'namespace="cloudflare", container="tunnelwatch"']) expect(String(streams?.description)).toContain(words);
+  });
+
+  it('selects streams by $streams alone, never by a label only tunnelwatch\'s Loki sink sets', () => {
+    // The sink's own labels, which a collector reading stdout does not set.
     expect(streamLabelNames).toEqual(expect.arrayContaining(['job', 'source', 'level', 'tunnel_id', 'replica', 'zone']));
     for (const q of logql) {
-      const selector = q.parsed.nodes.filter((n) => n.name === 'Identifier' && n.parent === 'Matcher' && n.grandparent === 'Matchers').map((n) => n.text);
-      expect(selector[0], q.panel).toBe('job');
-      for (const label of selector) expect(streamLabelNames, `${q.panel}: stream label ${label}`).toContain(label);
+      expect(q.expr, q.panel).toMatch(/\{\$\{streams\}\}|\{\$streams\}/);
+      expect(selectorLabels(q.parsed), q.panel).toEqual(['job']);
+      // Whatever $streams holds is the whole selector: a collector's labels leave no other matcher.
+      const collector = parse('logql', substitute(q.expr, { ...VALUES, streams: 'namespace="cloudflare", container="tunnelwatch"' }, q.panel));
+      expect(collector.errors, q.panel).toEqual([]);
+      expect(selectorLabels(collector), q.panel).toEqual(['namespace', 'container']);
+    }
+  });
+
+  it('filters source, tunnel, replica and level after a json stage extracting them from the record', () => {
+    const cloudflared = logql.filter((q) => /\| json\b.*"event"/.test(q.expr));
+    expect(cloudflared.length).toBeGreaterThanOrEqual(3);
+    for (const q of logql) {
+      const fields = extracted(q.parsed);
+      const filters = labelFilters(q.parsed);
+      // Every filtered label comes from the JSON line, extracted by a stage standing before the filter, under its own
+      // name: where it is a stream label too (the Loki sink's), Loki names the extracted one <label>_extracted and the
+      // filter reads the stream label, which has the same value.
+      for (const f of filters) {
+        const from = fields.find((x) => x.label === f.label);
+        expect(from, `${q.panel}: ${f.label} is filtered but not extracted`).toBeDefined();
+        expect(from?.field, `${q.panel}: ${f.label}`).toBe(f.label);
+        expect(from?.from ?? Infinity, `${q.panel}: ${f.label} filtered before the json stage`).toBeLessThan(f.from);
+      }
+      const filter = (label: string): string | undefined => filters.find((f) => f.label === label && f.op === '=~')?.value;
+      expect(filter('tunnel_id'), q.panel).toBe(VALUES.tunnel);
+      expect(filter('replica'), q.panel).toBe(VALUES.replica);
+    }
+    for (const q of cloudflared) expect(labelFilters(q.parsed).find((f) => f.label === 'source'), q.panel).toMatchObject({ op: '=', value: 'cloudflared' });
+    // The level: a name as the sink's stream label, pino's number in the JSON line. The filter takes both.
+    const levels = logql.flatMap((q) => labelFilters(q.parsed).filter((f) => f.label === 'level').map((f) => ({ ...f, panel: q.panel })));
+    expect(levels.length).toBeGreaterThanOrEqual(1);
+    for (const f of levels) {
+      const accepted = f.value.split('|');
+      for (const n of [40, 50, 60]) {
+        expect(accepted, `${f.panel}: level ${String(n)}`).toContain(String(n));
+        expect(accepted, `${f.panel}: level ${levelName(n)}`).toContain(levelName(n));
+      }
+      expect(accepted, f.panel).not.toContain('30');
+      expect(accepted, f.panel).not.toContain(levelName(30));
     }
   });
 
@@ -404,10 +473,8 @@ describe('LogQL in the dashboards', () => {
       for (const n of q.parsed.nodes.filter((x) => x.name === 'String' && x.parent === 'LabelExtractionExpression')) {
         expect(Object.keys(record), `${q.panel}: JSON field ${n.text}`).toContain(JSON.parse(n.text));
       }
-      const events = q.parsed.nodes.filter((n) => n.name === 'String' && n.parent === 'Matcher' && n.grandparent === 'LabelFilter');
-      for (const n of events) {
-        const value = JSON.parse(n.text) as string;
-        for (const e of value.split('|')) expect([...EVENTS, ...EVENT_CHOICE.split('|')], `${q.panel}: event ${e}`).toContain(e);
+      for (const f of labelFilters(q.parsed).filter((x) => x.label === 'event')) {
+        for (const e of f.value.split('|')) expect([...EVENTS, ...EVENT_CHOICE.split('|')], `${q.panel}: event ${e}`).toContain(e);
       }
     }
     expect(isObject(eventVariable)).toBe(true);
