@@ -5,8 +5,9 @@
 // logs dashboard selects streams by its $streams variable alone (job="tunnelwatch" for the Loki sink, a collector's labels
 // for stdout collected by Promtail or Alloy) and filters source, tunnel, replica and level after a json stage. The
 // Prometheus dashboards are scoped to $cluster and $namespace as the rules are (alerts/tunnelwatch.rules.yaml):
-// every tunnelwatch_tunnel_info selector filters by both, every join on job and instance matches within them,
-// and so do their annotation queries (connector restarts, connector state changes).
+// every tunnelwatch_tunnel_info selector filters by both and by $zone (the replicas' availability zone), every join
+// on job and instance matches within them, and so do their annotation queries (connector restarts, connector state
+// changes); a panel's or annotation's tunnelwatch_tunnel_info selector filters by $tunnel and $replica too.
 // The end-to-end proof against a real Prometheus is test/integration/dashboards-prometheus.test.ts.
 import { readFileSync } from 'node:fs';
 import { parser as logqlParser } from '@grafana/lezer-logql';
@@ -34,9 +35,12 @@ const PROMETHEUS_DASHBOARDS = ['connector-detail.json', 'origins.json', 'tunnel-
 const EVENT_CHOICE = 'registered|connection_lost';
 const CLUSTER = 'cluster-a';
 const NAMESPACE = 'namespace-a';
+const ZONE = 'zone-a';
+const TUNNEL = '6ff42ae2-765d-4adf-8112-31c55c1551ef';
+const REPLICA = 'replica-a';
 const STREAMS = 'job="tunnelwatch"';
 const VALUES: Readonly<Record<string, string>> = {
-  streams: STREAMS, cluster: CLUSTER, namespace: NAMESPACE, tunnel: '6ff42ae2-765d-4adf-8112-31c55c1551ef', replica: 'replica-a', event: EVENT_CHOICE,
+  streams: STREAMS, cluster: CLUSTER, namespace: NAMESPACE, zone: ZONE, tunnel: TUNNEL, replica: REPLICA, event: EVENT_CHOICE,
   __rate_interval: '1m', __interval: '15s', __range: '1h', __auto: '1m',
 };
 
@@ -249,12 +253,23 @@ const SCOPED_RECORDS: ReadonlySet<string> = (() => {
   }));
 })();
 
+// A variable's label on tunnelwatch_tunnel_info and the value VALUES gives it.
+const MATCHERS = {
+  cluster: ['cluster', CLUSTER], namespace: ['namespace', NAMESPACE], zone: ['zone', ZONE], tunnel: ['tunnel_id', TUNNEL], replica: ['replica', REPLICA],
+} as const;
+type Scope = keyof typeof MATCHERS;
+/** What every tunnelwatch_tunnel_info selector filters by, the variables' own ones included. */
+const SCOPE: readonly Scope[] = ['cluster', 'namespace', 'zone'];
+/** What a panel's or an annotation's tunnelwatch_tunnel_info selector filters by. */
+const QUERY_SCOPE: readonly Scope[] = [...SCOPE, 'tunnel', 'replica'];
+
 /**
  * Why an expression (variables substituted with VALUES) is not scoped to $cluster and $namespace: a
- * tunnelwatch_tunnel_info or recorded tunnelwatch: selector without both matchers, a recorded series without those
- * labels, or an `on (...)` join over job or instance that would match across clusters and namespaces.
+ * tunnelwatch_tunnel_info selector without a regex matcher for each variable of `scope` (by default $cluster,
+ * $namespace and $zone), a recorded tunnelwatch: selector without the $cluster and $namespace ones, a recorded series
+ * without those labels, or an `on (...)` join over job or instance that would match across clusters and namespaces.
  */
-function scopeProblems(expr: string): string[] {
+function scopeProblems(expr: string, scope: readonly Scope[] = SCOPE): string[] {
   const problems: string[] = [];
   const text = (n: { from: number; to: number } | null): string => (n ? expr.slice(n.from, n.to) : '');
   promqlParser.parse(expr).iterate({
@@ -266,9 +281,11 @@ function scopeProblems(expr: string): string[] {
           problems.push(`${metric} has no cluster and namespace labels to filter by (see alerts/tunnelwatch.rules.yaml)`);
         } else if (metric === 'tunnelwatch_tunnel_info' || metric.startsWith('tunnelwatch:')) {
           const matchers = node.getChild('LabelMatchers')?.getChildren('UnquotedLabelMatcher') ?? [];
-          for (const [label, value] of [['cluster', CLUSTER], ['namespace', NAMESPACE]] as const) {
+          const variables: readonly Scope[] = metric === 'tunnelwatch_tunnel_info' ? scope : ['cluster', 'namespace'];
+          for (const variable of variables) {
+            const [label, value] = MATCHERS[variable];
             const ok = matchers.some((m) => text(m.getChild('LabelName')) === label && text(m.getChild('MatchOp')) === '=~' && text(m.getChild('StringLiteral')) === JSON.stringify(value));
-            if (!ok) problems.push(`${metric} is not filtered by ${label}=~"$${label}"`);
+            if (!ok) problems.push(`${metric} is not filtered by ${label}=~"$${variable}"`);
           }
         }
       }
@@ -291,15 +308,28 @@ describe('cluster and namespace in the Prometheus dashboards', () => {
   it('the scope check catches what it should', () => {
     const info = (matchers: string): string => `tunnelwatch_tunnel_info{${matchers}}`;
     const both = `cluster=~"${CLUSTER}", namespace=~"${NAMESPACE}"`;
-    expect(scopeProblems(`x * on (cluster, namespace, job, instance) group_left (tunnel_id) ${info(`${both}, tunnel_id=~"t"`)}`)).toEqual([]);
-    expect(scopeProblems(`x * on (job, instance) group_left (tunnel_id) ${info(both)}`)).toEqual(['on (job, instance) matches across clusters and namespaces']);
-    expect(scopeProblems(`(x and on (cluster, job, instance, conn_index) y) * on (cluster, namespace, job, instance) ${info(both)}`))
+    const scope = `${both}, zone=~"${ZONE}"`;
+    expect(scopeProblems(`x * on (cluster, namespace, job, instance) group_left (tunnel_id) ${info(`${scope}, tunnel_id=~"t"`)}`)).toEqual([]);
+    expect(scopeProblems(`x * on (job, instance) group_left (tunnel_id) ${info(scope)}`)).toEqual(['on (job, instance) matches across clusters and namespaces']);
+    expect(scopeProblems(`(x and on (cluster, job, instance, conn_index) y) * on (cluster, namespace, job, instance) ${info(scope)}`))
       .toEqual(['on (cluster, job, instance, conn_index) matches across clusters and namespaces']);
-    expect(scopeProblems(`x * on (cluster, namespace, job, instance) ${info('tunnel_id=~"t"')}`))
-      .toEqual(['tunnelwatch_tunnel_info is not filtered by cluster=~"$cluster"', 'tunnelwatch_tunnel_info is not filtered by namespace=~"$namespace"']);
+    expect(scopeProblems(`x * on (cluster, namespace, job, instance) ${info('tunnel_id=~"t"')}`)).toEqual([
+      'tunnelwatch_tunnel_info is not filtered by cluster=~"$cluster"', 'tunnelwatch_tunnel_info is not filtered by namespace=~"$namespace"',
+      'tunnelwatch_tunnel_info is not filtered by zone=~"$zone"',
+    ]);
+    // $zone alone missing, in either side of a join.
+    expect(scopeProblems(`x * on (cluster, namespace, job, instance) group_left (tunnel_id) ${info(both)}`)).toEqual(['tunnelwatch_tunnel_info is not filtered by zone=~"$zone"']);
     // A matcher for another value, or one that is not a regex match (the All value is .*), is not the variable's.
-    expect(scopeProblems(info(`cluster=~".*", namespace="${NAMESPACE}"`)))
-      .toEqual(['tunnelwatch_tunnel_info is not filtered by cluster=~"$cluster"', 'tunnelwatch_tunnel_info is not filtered by namespace=~"$namespace"']);
+    expect(scopeProblems(info(`cluster=~".*", namespace="${NAMESPACE}", zone="${ZONE}"`))).toEqual([
+      'tunnelwatch_tunnel_info is not filtered by cluster=~"$cluster"', 'tunnelwatch_tunnel_info is not filtered by namespace=~"$namespace"',
+      'tunnelwatch_tunnel_info is not filtered by zone=~"$zone"',
+    ]);
+    expect(scopeProblems(info(`${both}, zone=~".*"`))).toEqual(['tunnelwatch_tunnel_info is not filtered by zone=~"$zone"']);
+    // A panel's selector filters by $tunnel and $replica too.
+    const full = `${scope}, tunnel_id=~"${TUNNEL}", replica=~"${REPLICA}"`;
+    expect(scopeProblems(info(full), QUERY_SCOPE)).toEqual([]);
+    expect(scopeProblems(info(`${scope}, tunnel_id=~"${TUNNEL}"`), QUERY_SCOPE)).toEqual(['tunnelwatch_tunnel_info is not filtered by replica=~"$replica"']);
+    expect(scopeProblems(info(`${scope}, replica=~"${REPLICA}"`), QUERY_SCOPE)).toEqual(['tunnelwatch_tunnel_info is not filtered by tunnel_id=~"$tunnel"']);
     expect(scopeProblems(`sum by (conn_index) (x * on (conn_index) y)`)).toEqual([]);
     expect(SCOPED_RECORDS).toContain('tunnelwatch:connector_state:by_replica');
     expect(scopeProblems(`tunnelwatch:connector_state:by_replica{${both}}`)).toEqual([]);
@@ -309,10 +339,10 @@ describe('cluster and namespace in the Prometheus dashboards', () => {
     ]);
   });
 
-  it.each(prometheusDashboards.map((d) => [d.file, d] as const))('%s has the cluster and namespace variables before tunnel', (file, d) => {
+  it.each(prometheusDashboards.map((d) => [d.file, d] as const))('%s has the cluster, namespace and zone variables before tunnel', (file, d) => {
     const vars = variablesOf(d);
-    expect(vars.map((v) => v.name), file).toEqual(['datasource', 'cluster', 'namespace', 'tunnel', 'replica']);
-    for (const name of ['cluster', 'namespace']) {
+    expect(vars.map((v) => v.name), file).toEqual(['datasource', 'cluster', 'namespace', 'zone', 'tunnel', 'replica']);
+    for (const name of ['cluster', 'namespace', 'zone']) {
       expect(vars.find((v) => v.name === name), `${file} $${name}`).toMatchObject({
         type: 'query', datasource: { type: 'prometheus', uid: '${datasource}' }, includeAll: true, multi: true, allValue: '.*', hide: 0,
       });
@@ -320,6 +350,12 @@ describe('cluster and namespace in the Prometheus dashboards', () => {
     const sources = Object.fromEntries(labelValuesQueries(d).map((q) => [q.variable, q]));
     expect(sources.cluster, `${file} $cluster`).toEqual({ variable: 'cluster', selector: 'tunnelwatch_tunnel_info', label: 'cluster' });
     expect(sources.namespace, `${file} $namespace`).toEqual({ variable: 'namespace', selector: 'tunnelwatch_tunnel_info{cluster=~"$cluster"}', label: 'namespace' });
+    expect(sources.zone, `${file} $zone`).toEqual({ variable: 'zone', selector: 'tunnelwatch_tunnel_info{cluster=~"$cluster", namespace=~"$namespace"}', label: 'zone' });
+    // All (.*) matches the replicas without a zone too: the description says so.
+    expect(vars.find((v) => v.name === 'zone'), `${file} $zone`).toMatchObject({
+      label: 'Zone', description: 'The replicas\' availability zone (identity.zone); All includes replicas without one',
+    });
+    expect(new RegExp(`^(?:${String(vars.find((v) => v.name === 'zone')?.allValue)})$`).test(''), `${file} $zone All matches the empty zone`).toBe(true);
     for (const name of ['tunnel', 'replica']) {
       const selector = sources[name]?.selector ?? '';
       expect(scopeProblems(substitute(selector, VALUES, file)), `${file} $${name}: ${selector}`).toEqual([]);
@@ -333,8 +369,18 @@ describe('cluster and namespace in the Prometheus dashboards', () => {
     }
   });
 
-  it.each(scoped.map((q) => [`${q.panel} ${q.refId}`, q] as const))('%s is scoped to $cluster and $namespace', (name, q) => {
-    expect(scopeProblems(q.expr), `${name}: ${q.expr}`).toEqual([]);
+  it.each(scoped.map((q) => [`${q.panel} ${q.refId}`, q] as const))('%s is scoped to $cluster, $namespace, $zone, $tunnel and $replica', (name, q) => {
+    expect(scopeProblems(q.expr, QUERY_SCOPE), `${name}: ${q.expr}`).toEqual([]);
+  });
+
+  it.each(prometheusDashboards.map((d) => [d.file, d] as const))('%s links the runbooks beside the other dashboards', (file, d) => {
+    const links = Array.isArray(d.json.links) ? d.json.links.filter(isObject) : [];
+    expect(links.map((l) => l.type), file).toEqual(['dashboards', 'link']);
+    expect(links[0], file).toMatchObject({ type: 'dashboards', tags: ['tunnelwatch'] });
+    expect(links[1], file).toMatchObject({
+      type: 'link', title: 'Runbooks', url: 'https://github.com/tunnelwatch/tunnelwatch/tree/main/docs/runbooks',
+      tooltip: 'What each alert means and how to fix it (every tunnelwatch also serves them at /runbooks/<Alert>.md)', targetBlank: true, icon: 'doc',
+    });
   });
 
   // The annotation, the metric it reads, and the labels its title and text must name.

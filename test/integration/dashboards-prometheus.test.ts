@@ -5,7 +5,9 @@
 // certificate expiry and a dead Loki gives a spool with a lag. The dashboards' Prometheus annotation queries
 // (connector restarts, state changes) run as Grafana runs them, over a range, and must mark something. This
 // Prometheus adds no cluster or namespace label, so $cluster and $namespace are All (.*), which matches the
-// empty label. A missing Prometheus fails; it is never skipped.
+// empty label; tunnelwatch runs with identity.zone zone-a, so $zone is that zone, as a user picking it would set
+// it (a query whose zone matcher names the wrong label would then find nothing). A missing Prometheus fails; it is
+// never skipped.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ import { isGone, poll, TunnelwatchRun, visit, type Ports } from '../helpers/run-
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const REPLICA = 'replica-a';
+const ZONE = 'zone-a';
 
 const dashboards = loadDashboards();
 const promql: Query[] = dashboards.flatMap(queriesOf).filter((q) => q.language === 'promql');
@@ -65,9 +68,9 @@ async function queryRange(expr: string): Promise<PromVector> {
 
 const nonEmpty = (r: PromVector): boolean => r.status === 'success' && (r.data?.resultType === 'scalar' || (r.data?.result.length ?? 0) > 0);
 
-/** The dashboards' variables as Grafana fills them for this one tunnel and replica. */
+/** The dashboards' variables as Grafana fills them for this one zone, tunnel and replica. */
 const values = (): Record<string, string> => ({
-  cluster: '.*', namespace: '.*', tunnel: tunnelId, replica: REPLICA, __rate_interval: '30s', __interval: '15s', __range: '5m',
+  cluster: '.*', namespace: '.*', zone: ZONE, tunnel: tunnelId, replica: REPLICA, __rate_interval: '30s', __interval: '15s', __range: '5m',
 });
 const annotationValues = (): Record<string, string> => ({ ...values(), __interval: ANNOTATION_STEP });
 
@@ -143,7 +146,7 @@ beforeAll(async () => {
     TUNNELWATCH_ORIGINS_TARGETS: JSON.stringify([{ name: 'tls-origin', url: `https://${tls.address}/` }]),
     TUNNELWATCH_ALERTS_EVALUATION_INTERVAL: '1s',
     TUNNELWATCH_IDENTITY_REPLICA: REPLICA,
-    TUNNELWATCH_IDENTITY_ZONE: 'zone-a',
+    TUNNELWATCH_IDENTITY_ZONE: ZONE,
   }, ['--time-scale', '0.05']);
 
   writeFileSync(join(dir, 'prometheus.yml'), [
@@ -228,6 +231,12 @@ describe('dashboards on a real Prometheus scraping tunnelwatch run', () => {
     expect(new Set(promql.map((q) => q.file))).toEqual(new Set(['tunnel-overview.json', 'connector-detail.json', 'origins.json']));
   });
 
+  it('has every Prometheus dashboard\'s zone variable to offer', () => {
+    for (const file of ['tunnel-overview.json', 'connector-detail.json', 'origins.json']) {
+      expect(variables.filter((v) => v.file === file).map((v) => v.variable), file).toEqual(['cluster', 'namespace', 'zone', 'tunnel', 'replica']);
+    }
+  });
+
   it('has every Prometheus dashboard\'s annotations to run', () => {
     for (const file of ['tunnel-overview.json', 'connector-detail.json', 'origins.json']) {
       expect(annotations.filter((a) => a.file === file).map((a) => a.panel), file).toEqual([
@@ -242,7 +251,7 @@ describe('dashboards on a real Prometheus scraping tunnelwatch run', () => {
     const body = (await res.json()) as { status: string; data: string[] };
     expect(body.status, selector).toBe('success');
     // No cluster or namespace label here: those variables offer only All (.*).
-    const value = ({ tunnel_id: tunnelId, replica: REPLICA } as Readonly<Record<string, string>>)[v.label];
+    const value = ({ zone: ZONE, tunnel_id: tunnelId, replica: REPLICA } as Readonly<Record<string, string>>)[v.label];
     if (value === undefined) expect(body.data, selector).toEqual([]);
     else expect(body.data, selector).toContain(value);
   });
