@@ -3,12 +3,12 @@
 // tunnelwatch sees the four connections from the log file and /ready, keeps following the file after it is
 // truncated, leaves cloudflared running when it stops, and a second tunnelwatch resumes where the first stopped.
 // The two tests run in order: the second resumes from the position the first saved.
-import { truncateSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/obs-servers.js';
-import { statusUntil } from '../helpers/run-observe.js';
-import { trackedProcesses, type TunnelwatchRun } from '../helpers/run-process.js';
+import { codes, get, metric, statusUntil } from '../helpers/run-observe.js';
+import { poll, trackedProcesses, type TunnelwatchRun } from '../helpers/run-process.js';
 import { ConnectorRun } from './helpers/connector-run.js';
 import { startRealWorld, type RealWorld } from './helpers/world.js';
 
@@ -73,5 +73,58 @@ describe('tunnelwatch attached to a real cloudflared it did not start', () => {
     const opened = await run.until(() => records(run, 'log_file_opened')[0], 'the log file opened', 10_000);
     expect(opened.from).toBe('resume');
     expect(opened.offset).toBeGreaterThan(0);
+  });
+});
+
+// cloudflared's --log-directory (its rolling file, DIR/cloudflared.log), read from its start: tunnelwatch tells
+// degraded, down and healthy again from the log as the edge refuses and closes connections, and reads every line
+// the file holds, once. (Rotation itself, lumberjack's rename at 1 MB, is proven on real files in
+// test/log-follower.test.ts: the loopback edge's public listener serves only a few visitors, too few to fill 1 MB.)
+describe('tunnelwatch attached to a real cloudflared writing to a log directory', () => {
+  let world: RealWorld;
+  let cloudflared: ConnectorRun;
+  let metrics: string;
+  let logDir: string;
+
+  beforeAll(async () => {
+    world = await startRealWorld({ protocol: 'http2' });
+    metrics = `127.0.0.1:${String(await freePort())}`;
+    logDir = join(world.dir, 'logs');
+    cloudflared = new ConnectorRun(
+      [world.cloudflared],
+      ['tunnel', '--no-autoupdate', '--metrics', metrics, '--log-directory', logDir, '--loglevel', 'info', '--protocol', 'http2', '--config', join(world.dir, 'config.yml'), ...world.edge.cloudflaredArgs(), 'run'],
+      { PATH: process.env.PATH ?? '', TUNNEL_TOKEN: world.token },
+    );
+    await world.edge.registered(4);
+  });
+  afterAll(async () => {
+    cloudflared.child.kill('SIGKILL');
+    await cloudflared.exited;
+    await world.stop();
+  });
+
+  it('degraded, down and back by the log, every line of the file read once', async () => {
+    const run = p.run(world.env({ TUNNELWATCH_CLOUDFLARED_ATTACH_FROM: 'start' }), ['--attach', join(logDir, 'cloudflared.log'), '--metrics', metrics], world.cloudflared);
+    await statusUntil(run, (x) => (x.state === 'healthy' && x.views.events === 4 ? x : undefined), 'healthy, 4 registered by the log', 30_000);
+
+    // The edge refuses new registrations and closes one connection: 3 of 4.
+    await world.edge.fault({ action: 'refuse', cause: 'Unknown server error', retryAfterMs: 500 });
+    const [first, ...rest] = await world.edge.registered(4);
+    if (first === undefined) throw new Error('the edge holds no connection');
+    await world.edge.fault({ action: 'close', conn: first.id });
+    await statusUntil(run, (x) => (x.state === 'degraded' && x.views.events === 3 && codes(x).includes('connections_missing') ? x : undefined), 'degraded, 3 of 4 by the log', 30_000);
+
+    // Every remaining connection closed while registrations are refused: down.
+    for (const c of rest) await world.edge.fault({ action: 'close', conn: c.id });
+    await statusUntil(run, (x) => (x.state === 'down' ? x : undefined), 'down', 30_000);
+    await world.edge.fault({ action: 'accept' });
+    await statusUntil(run, (x) => (x.state === 'healthy' && x.views.events === 4 ? x : undefined), 'healthy again, 4 by the log', 60_000);
+
+    // Nothing lost, nothing twice: the lines of the directory's files are the lines tunnelwatch read.
+    const written = (): number => readdirSync(logDir).reduce((n, f) => n + readFileSync(join(logDir, f), 'utf8').split('\n').filter((l) => l !== '').length, 0);
+    const read = async (): Promise<number | undefined> => metric((await get(run, '/metrics')).body, 'tunnelwatch_log_lines_read_total', { stream: 'stderr' });
+    await poll(async () => ((await read()) === written() ? true : undefined), 'every written line read', 15_000).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}: tunnelwatch read ${String(await read())} lines, the files hold ${String(written())}`);
+    });
   });
 });
