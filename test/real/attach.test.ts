@@ -14,44 +14,65 @@ import { startRealWorld, type RealWorld } from './helpers/world.js';
 
 const p = trackedProcesses();
 
-describe('tunnelwatch attached to a real cloudflared it did not start', () => {
-  let world: RealWorld;
-  let cloudflared: ConnectorRun;
-  let metrics: string;
-  let logFile: string;
+interface Attached {
+  readonly world: RealWorld;
+  readonly cloudflared: ConnectorRun;
+  /** cloudflared's fixed metrics address. */
+  readonly metrics: string;
+}
 
+/**
+ * A world and a cloudflared started as another container would start it: its own process, its token, `logFlag`
+ * (--logfile FILE or --log-directory DIR) and a fixed --metrics address. Stopped after the describe.
+ */
+function attachedWorld(logFlag: (dir: string) => readonly string[]): () => Attached {
+  let attached: Attached | undefined;
   beforeAll(async () => {
-    world = await startRealWorld({ protocol: 'http2' });
-    metrics = `127.0.0.1:${String(await freePort())}`;
-    logFile = join(world.dir, 'shared', 'cloudflared.log');
-    cloudflared = new ConnectorRun(
+    const world = await startRealWorld({ protocol: 'http2' });
+    const metrics = `127.0.0.1:${String(await freePort())}`;
+    const cloudflared = new ConnectorRun(
       [world.cloudflared],
-      ['tunnel', '--no-autoupdate', '--metrics', metrics, '--logfile', logFile, '--loglevel', 'info', '--protocol', 'http2', '--config', join(world.dir, 'config.yml'), ...world.edge.cloudflaredArgs(), 'run'],
+      ['tunnel', '--no-autoupdate', '--metrics', metrics, ...logFlag(world.dir), '--loglevel', 'info', '--protocol', 'http2', '--config', join(world.dir, 'config.yml'), ...world.edge.cloudflaredArgs(), 'run'],
       { PATH: process.env.PATH ?? '', TUNNEL_TOKEN: world.token },
     );
+    attached = { world, cloudflared, metrics };
     await world.edge.registered(4);
   });
   afterAll(async () => {
-    cloudflared.child.kill('SIGKILL');
-    await cloudflared.exited;
-    await world.stop();
+    if (attached === undefined) return;
+    attached.cloudflared.child.kill('SIGKILL');
+    await attached.cloudflared.exited;
+    await attached.world.stop();
   });
+  return () => {
+    if (attached === undefined) throw new Error('the attached world did not start');
+    return attached;
+  };
+}
 
-  const attach = (extra: Readonly<Record<string, string>> = {}): TunnelwatchRun =>
-    p.run(world.env(extra), ['--attach', logFile, '--metrics', metrics], world.cloudflared);
+describe('tunnelwatch attached to a real cloudflared it did not start', () => {
+  const logFile = (dir: string): string => join(dir, 'shared', 'cloudflared.log');
+  const given = attachedWorld((dir) => ['--logfile', logFile(dir)]);
+
+  const attach = (extra: Readonly<Record<string, string>> = {}): TunnelwatchRun => {
+    const { world, metrics } = given();
+    return p.run(world.env(extra), ['--attach', logFile(world.dir), '--metrics', metrics], world.cloudflared);
+  };
   const records = (run: TunnelwatchRun, event: string): Record<string, unknown>[] => run.records.filter((r) => r.event === event);
 
   it('is healthy with 4 of 4 from the log file, follows it through a truncation, and leaves cloudflared running', async () => {
+    const { world, cloudflared } = given();
     // From the file's start: cloudflared's start and its four registrations, written before tunnelwatch came, are read.
     const run = attach({ TUNNELWATCH_CLOUDFLARED_ATTACH_FROM: 'start' });
     const s = await statusUntil(run, (x) => (x.state === 'healthy' && x.views.events === 4 && x.views.ready === 4 ? x : undefined), 'healthy, 4 registered by the log and by /ready', 30_000);
     expect(s.process.phase).toBe('attached');
     expect(s.version).toBe('2026.8.2');
-    expect(records(run, 'log_file_opened')[0]).toMatchObject({ offset: 0, from: 'start' });
+    // Records reach stdout in batches (logs flush every 100 ms): waited for, not read at once.
+    expect(await run.until(() => records(run, 'log_file_opened')[0], 'the log file opened', 10_000)).toMatchObject({ offset: 0, from: 'start' });
 
     // An operator empties the file (logrotate's copytruncate); cloudflared appends at its own offset (O_APPEND
     // puts it at the new end). What it writes next is still read: an edge-closed connection and its return.
-    truncateSync(logFile, 0);
+    truncateSync(logFile(world.dir), 0);
     await run.until(() => records(run, 'log_file_truncated')[0], 'the truncation noticed', 10_000);
     const [before] = await world.edge.registered(4);
     if (before === undefined) throw new Error('the edge holds no connection');
@@ -59,7 +80,8 @@ describe('tunnelwatch attached to a real cloudflared it did not start', () => {
     await statusUntil(run, (x) => (x.connections.some((c) => c.connIndex === before.connIndex && c.up && c.connectionId !== before.id) ? x : undefined), 'the closed connection back under a new id, seen in the log', 30_000);
 
     run.child.kill('SIGTERM');
-    await new Promise((resolve) => run.child.once('exit', resolve));
+    // 'close', not 'exit': by then its last records are read from stdout.
+    await new Promise((resolve) => run.child.once('close', resolve));
     expect(run.records.some((r) => typeof r.msg === 'string' && r.msg.includes('the attached cloudflared keeps running'))).toBe(true);
     expect(cloudflared.hasExited).toBe(false);
     expect((await world.edge.registered(4)).length).toBe(4);
@@ -81,29 +103,11 @@ describe('tunnelwatch attached to a real cloudflared it did not start', () => {
 // the file holds, once. (Rotation itself, lumberjack's rename at 1 MB, is proven on real files in
 // test/log-follower.test.ts: the loopback edge's public listener serves only a few visitors, too few to fill 1 MB.)
 describe('tunnelwatch attached to a real cloudflared writing to a log directory', () => {
-  let world: RealWorld;
-  let cloudflared: ConnectorRun;
-  let metrics: string;
-  let logDir: string;
-
-  beforeAll(async () => {
-    world = await startRealWorld({ protocol: 'http2' });
-    metrics = `127.0.0.1:${String(await freePort())}`;
-    logDir = join(world.dir, 'logs');
-    cloudflared = new ConnectorRun(
-      [world.cloudflared],
-      ['tunnel', '--no-autoupdate', '--metrics', metrics, '--log-directory', logDir, '--loglevel', 'info', '--protocol', 'http2', '--config', join(world.dir, 'config.yml'), ...world.edge.cloudflaredArgs(), 'run'],
-      { PATH: process.env.PATH ?? '', TUNNEL_TOKEN: world.token },
-    );
-    await world.edge.registered(4);
-  });
-  afterAll(async () => {
-    cloudflared.child.kill('SIGKILL');
-    await cloudflared.exited;
-    await world.stop();
-  });
+  const given = attachedWorld((dir) => ['--log-directory', join(dir, 'logs')]);
 
   it('degraded, down and back by the log, every line of the file read once', async () => {
+    const { world, metrics } = given();
+    const logDir = join(world.dir, 'logs');
     const run = p.run(world.env({ TUNNELWATCH_CLOUDFLARED_ATTACH_FROM: 'start' }), ['--attach', join(logDir, 'cloudflared.log'), '--metrics', metrics], world.cloudflared);
     await statusUntil(run, (x) => (x.state === 'healthy' && x.views.events === 4 ? x : undefined), 'healthy, 4 registered by the log', 30_000);
 
