@@ -135,6 +135,11 @@ func (t *h2Transport) roundTrip(ctx context.Context, visitor *http.Request) (*vi
 	req := visitor.Clone(ctx)
 	req.RequestURI = ""
 	req.URL.Scheme, req.URL.Host = "https", visitor.Host
+	// A visitor's "Connection: close" ends the visitor's own connection to the edge, not the tunnel connection:
+	// forwarded as is, x/net's ClientConn marks the tunnel connection do-not-reuse and every later visitor on it
+	// gets "http2: client conn not usable".
+	req.Close = false
+	req.Header.Del("Connection")
 	res, err := t.cc.RoundTrip(req)
 	if err != nil {
 		return nil, err

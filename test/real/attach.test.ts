@@ -10,7 +10,7 @@ import { freePort } from '../../bench/obs-servers.js';
 import { codes, get, metric, statusUntil } from '../helpers/run-observe.js';
 import { poll, trackedProcesses, type TunnelwatchRun } from '../helpers/run-process.js';
 import { ConnectorRun } from './helpers/connector-run.js';
-import { startRealWorld, type RealWorld } from './helpers/world.js';
+import { HOSTS, startRealWorld, type RealWorld } from './helpers/world.js';
 
 const p = trackedProcesses();
 
@@ -22,17 +22,17 @@ interface Attached {
 }
 
 /**
- * A world and a cloudflared started as another container would start it: its own process, its token, `logFlag`
- * (--logfile FILE or --log-directory DIR) and a fixed --metrics address. Stopped after the describe.
+ * A world and a cloudflared started as another container would start it: its own process, its token, `logFlags`
+ * (--logfile FILE or --log-directory DIR, and --loglevel) and a fixed --metrics address. Stopped after the describe.
  */
-function attachedWorld(logFlag: (dir: string) => readonly string[]): () => Attached {
+function attachedWorld(logFlags: (dir: string) => readonly string[]): () => Attached {
   let attached: Attached | undefined;
   beforeAll(async () => {
     const world = await startRealWorld({ protocol: 'http2' });
     const metrics = `127.0.0.1:${String(await freePort())}`;
     const cloudflared = new ConnectorRun(
       [world.cloudflared],
-      ['tunnel', '--no-autoupdate', '--metrics', metrics, ...logFlag(world.dir), '--loglevel', 'info', '--protocol', 'http2', '--config', join(world.dir, 'config.yml'), ...world.edge.cloudflaredArgs(), 'run'],
+      ['tunnel', '--no-autoupdate', '--metrics', metrics, ...logFlags(world.dir), '--protocol', 'http2', '--config', join(world.dir, 'config.yml'), ...world.edge.cloudflaredArgs(), 'run'],
       { PATH: process.env.PATH ?? '', TUNNEL_TOKEN: world.token },
     );
     attached = { world, cloudflared, metrics };
@@ -52,7 +52,7 @@ function attachedWorld(logFlag: (dir: string) => readonly string[]): () => Attac
 
 describe('tunnelwatch attached to a real cloudflared it did not start', () => {
   const logFile = (dir: string): string => join(dir, 'shared', 'cloudflared.log');
-  const given = attachedWorld((dir) => ['--logfile', logFile(dir)]);
+  const given = attachedWorld((dir) => ['--logfile', logFile(dir), '--loglevel', 'info']);
 
   const attach = (extra: Readonly<Record<string, string>> = {}): TunnelwatchRun => {
     const { world, metrics } = given();
@@ -98,18 +98,24 @@ describe('tunnelwatch attached to a real cloudflared it did not start', () => {
   });
 });
 
-// cloudflared's --log-directory (its rolling file, DIR/cloudflared.log), read from its start: tunnelwatch tells
-// degraded, down and healthy again from the log as the edge refuses and closes connections, and reads every line
-// the file holds, once. (Rotation itself, lumberjack's rename at 1 MB, is proven on real files in
-// test/log-follower.test.ts: the loopback edge's public listener serves only a few visitors, too few to fill 1 MB.)
+// cloudflared's --log-directory: lumberjack renames DIR/cloudflared.log away at 1 MB and starts a new one. At debug
+// level every request through the tunnel is logged, so visitors fill it. tunnelwatch, reading from the start,
+// follows the rename, tells degraded, down and healthy again from the log as the edge refuses and closes
+// connections, and reads every line of every file once.
 describe('tunnelwatch attached to a real cloudflared writing to a log directory', () => {
-  const given = attachedWorld((dir) => ['--log-directory', join(dir, 'logs')]);
+  const given = attachedWorld((dir) => ['--log-directory', join(dir, 'logs'), '--loglevel', 'debug']);
 
-  it('degraded, down and back by the log, every line of the file read once', async () => {
+  it('rotated, degraded, down and back by the log, every line of every file read once', async () => {
     const { world, metrics } = given();
     const logDir = join(world.dir, 'logs');
     const run = p.run(world.env({ TUNNELWATCH_CLOUDFLARED_ATTACH_FROM: 'start' }), ['--attach', join(logDir, 'cloudflared.log'), '--metrics', metrics], world.cloudflared);
     await statusUntil(run, (x) => (x.state === 'healthy' && x.views.events === 4 ? x : undefined), 'healthy, 4 registered by the log', 30_000);
+
+    // Visitors, one after another, fill the debug log past lumberjack's 1 MB.
+    const statuses: number[] = [];
+    for (let i = 0; readdirSync(logDir).length < 2 && i < 5000; i++) statuses.push((await world.edge.visit(HOSTS.app, `/fill/${String(i)}`)).status);
+    expect(readdirSync(logDir).length, `${String(statuses.filter((x) => x === 200).length)} of ${String(statuses.length)} visits served`).toBe(2);
+    await run.until(() => run.records.find((r) => r.event === 'log_file_rotated'), 'the rotation followed', 15_000);
 
     // The edge refuses new registrations and closes one connection: 3 of 4.
     await world.edge.fault({ action: 'refuse', cause: 'Unknown server error', retryAfterMs: 500 });
@@ -124,7 +130,7 @@ describe('tunnelwatch attached to a real cloudflared writing to a log directory'
     await world.edge.fault({ action: 'accept' });
     await statusUntil(run, (x) => (x.state === 'healthy' && x.views.events === 4 ? x : undefined), 'healthy again, 4 by the log', 60_000);
 
-    // Nothing lost, nothing twice: the lines of the directory's files are the lines tunnelwatch read.
+    // Nothing lost, nothing twice: the lines of both files, the rotated one and the new one, are the lines read.
     const written = (): number => readdirSync(logDir).reduce((n, f) => n + readFileSync(join(logDir, f), 'utf8').split('\n').filter((l) => l !== '').length, 0);
     const read = async (): Promise<number | undefined> => metric((await get(run, '/metrics')).body, 'tunnelwatch_log_lines_read_total', { stream: 'stderr' });
     await poll(async () => ((await read()) === written() ? true : undefined), 'every written line read', 15_000).catch(async (e: unknown) => {
