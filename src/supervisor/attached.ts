@@ -26,6 +26,8 @@ export interface AttachedOptions {
 
 /** How often the read position is saved: a restart of tunnelwatch re-reads at most this much of the log. */
 const SAVE_EVERY_MS = 1000;
+/** How long a pid read from `pidFile` is trusted before the file is read again. */
+const PID_READ_EVERY_MS = 1000;
 
 export class AttachedConnector extends TypedEmitter<SupervisorEvents> {
   readonly #o: AttachedOptions;
@@ -33,6 +35,7 @@ export class AttachedConnector extends TypedEmitter<SupervisorEvents> {
   #state: SupervisorState = 'idle';
   #saver: NodeJS.Timeout | undefined;
   #saved: string | undefined;
+  #pidRead: { readonly at: number; readonly pid: number | undefined } | undefined;
 
   constructor(o: AttachedOptions) {
     super();
@@ -57,8 +60,14 @@ export class AttachedConnector extends TypedEmitter<SupervisorEvents> {
     return this.#o.metricsAddress;
   }
 
-  /** cloudflared's pid, when `pidFile` names a live process. */
+  /** cloudflared's pid, when `pidFile` names a live process; read at most once a second (every line asks). */
   get pid(): number | undefined {
+    const now = Date.now();
+    if (this.#pidRead === undefined || now - this.#pidRead.at >= PID_READ_EVERY_MS) this.#pidRead = { at: now, pid: this.#readPid() };
+    return this.#pidRead.pid;
+  }
+
+  #readPid(): number | undefined {
     if (this.#o.pidFile === undefined) return undefined;
     try {
       const pid = Number(readFileSync(this.#o.pidFile, 'utf8').trim());
@@ -110,7 +119,8 @@ export class AttachedConnector extends TypedEmitter<SupervisorEvents> {
 
   /** SIGTERM to the pid in `pidFile` (cloudflared drains, its orchestrator starts it again); false without one. */
   restartChild(reason: RestartReason): boolean {
-    const pid = this.#state === 'running' ? this.pid : undefined;
+    // Read afresh: a signal must reach the process the file names now.
+    const pid = this.#state === 'running' ? this.#readPid() : undefined;
     if (pid === undefined) return false;
     try {
       process.kill(pid, 'SIGTERM');
