@@ -11,11 +11,12 @@
 // The end-to-end proof against a real Prometheus is test/integration/dashboards-prometheus.test.ts.
 import { readFileSync } from 'node:fs';
 import { parser as logqlParser } from '@grafana/lezer-logql';
-import { defaultDashboard } from '@grafana/schema';
+import { GraphThresholdsStyleMode, defaultDashboard } from '@grafana/schema';
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { LogEventType } from '../src/cloudflared/log/event.js';
+import { settingsSchema } from '../src/config/schema.js';
 import { connectorRecord, levelName } from '../src/telemetry/logs/log-record.js';
 import { streamLabels } from '../src/telemetry/sinks/loki-sink.js';
 import { BUILTINS, labelValuesQueries, loadDashboards, panelsOf, queriesOf, referencedVariables, substitute, variablesOf, type DashboardFile, type Language, type Query } from './helpers/dashboards.js';
@@ -524,5 +525,151 @@ describe('LogQL in the dashboards', () => {
       }
     }
     expect(isObject(eventVariable)).toBe(true);
+  });
+});
+
+// Thresholds where a value has a meaning (issue: "thresholds where a value has a meaning"). Where an alert rule in
+// alerts/tunnelwatch.rules.yaml draws the line, the number is read from the rule, so a rule changed without its
+// dashboards fails here; where none does, the panel's description says why its value was chosen.
+describe('thresholds in the dashboards', () => {
+  interface Rule { readonly alert?: string; readonly expr: string; readonly labels?: { readonly severity?: string } }
+  const rules = (parseYaml(readFileSync(new URL('../alerts/tunnelwatch.rules.yaml', import.meta.url), 'utf8')) as { groups: { rules: Rule[] }[] })
+    .groups.flatMap((g) => g.rules);
+  /** The number `pattern` captures in the expression of the alert `name` (of `severity`, when the name has several rules). */
+  const ruleValue = (name: string, pattern: RegExp, severity?: string): number => {
+    const found = rules.filter((r) => r.alert === name && (severity === undefined || r.labels?.severity === severity));
+    if (found.length !== 1) throw new Error(`alerts/tunnelwatch.rules.yaml: ${String(found.length)} rules ${name} ${severity ?? ''}`);
+    const m = pattern.exec(found[0]?.expr ?? '');
+    if (!m) throw new Error(`alerts/tunnelwatch.rules.yaml: ${name} does not match ${String(pattern)}`);
+    return Number(m[1]);
+  };
+  const settings = settingsSchema.parse({});
+  const DAY = 86400;
+
+  const haReplicas = ruleValue('TunnelHALost', /\)\s*<\s*(\d+)\s*$/);
+  const sameZone = ruleValue('TunnelReplicasSameZone', /\)\s*==\s*(\d+)\s*$/);
+  const crashLoop = ruleValue('TunnelConnectorCrashLooping', /\)\s*>\s*(\d+)\s*or/);
+  const certWarning = ruleValue('TunnelOriginCertificateExpiring', /<\s*(\d+)\s*\*\s*86400/, 'warning');
+  const certCritical = ruleValue('TunnelOriginCertificateExpiring', /<\s*(\d+)\s*\*\s*86400/, 'critical');
+  const lagSeconds = ruleValue('TunnelLogShippingBehind', /oldest_age_seconds[^]*?\)\s*>\s*(\d+)\s*or/);
+  const dropped = ruleValue('TunnelLogShippingBehind', /records_dropped_total[^]*?\)\s*>\s*(\d+)\s*$/);
+  // Some connections: registered_connections > N, below the expected (cloudflared.haConnections).
+  const someConnections = ruleValue('TunnelConnectorDegraded', /registered_connections\s*>\s*(\d+)/);
+  const downState = ruleValue('TunnelConnectorUnhealthy', /state="down"[^]*?==\s*(\d+)\s*$/);
+  const originDown = ruleValue('TunnelOriginUnreachable', /\)\s*==\s*(\d+)\s*$/);
+  const edgeFailed = ruleValue('TunnelEdgeAPIUnavailable', /\)\s*==\s*(\d+)\s*$/);
+  const crashLoopOpen = ruleValue('TunnelConnectorCrashLooping', /crash_loop[^]*?==\s*(\d+)\s*$/);
+  const expected = settings.cloudflared.haConnections;
+  const spoolMax = settings.logs.spoolMaxBytes;
+
+  type Step = readonly [color: string, from: number | null];
+  /** Registered connections: red at none (TunnelConnectorUnhealthy), orange for some (TunnelConnectorDegraded), green from the expected. */
+  const CONNECTIONS: Step[] = [['red', null], ['orange', someConnections + 1], ['green', expected]];
+  /** A 0/1 value whose 0 an alert fires on. */
+  const UP: Step[] = [['red', null], ['green', 1]];
+  const EXPECTED: readonly { file: string; title: string; steps: Step[]; alert?: string }[] = [
+    { file: 'tunnel-overview.json', title: 'Healthy replicas', steps: [['red', null], ['orange', 1], ['green', haReplicas]], alert: 'TunnelHALost' },
+    { file: 'tunnel-overview.json', title: 'Zones with a healthy replica', steps: [['red', null], ['orange', sameZone], ['green', sameZone + 1]], alert: 'TunnelReplicasSameZone' },
+    { file: 'tunnel-overview.json', title: 'Edge connections', steps: [['red', null], ['orange', 1], ['green', haReplicas * expected]], alert: 'TunnelHALost' },
+    { file: 'tunnel-overview.json', title: 'Registered connections by replica', steps: CONNECTIONS, alert: 'TunnelConnectorDegraded' },
+    // No rule: 99 % and 95 % success.
+    { file: 'tunnel-overview.json', title: 'Error ratio', steps: [['green', null], ['orange', 0.01], ['red', 0.05]] },
+    { file: 'tunnel-overview.json', title: 'Origins up', steps: UP, alert: 'TunnelOriginUnreachable' },
+    { file: 'tunnel-overview.json', title: 'Firing alerts', steps: [['green', null], ['red', 1]] },
+    { file: 'tunnel-overview.json', title: 'Restarts in range', steps: [['green', null], ['orange', 1], ['red', crashLoop + 1]], alert: 'TunnelConnectorCrashLooping' },
+    { file: 'connector-detail.json', title: 'Registered connections', steps: CONNECTIONS, alert: 'TunnelConnectorUnhealthy' },
+    { file: 'connector-detail.json', title: 'cloudflared process', steps: UP, alert: 'TunnelConnectorCrashLooping' },
+    { file: 'connector-detail.json', title: 'Connection timeline per HA slot', steps: UP },
+    // No rule: the nearest colo is tens of milliseconds away.
+    { file: 'connector-detail.json', title: 'QUIC round-trip time', steps: [['green', null], ['orange', 0.1], ['red', 0.3]] },
+    { file: 'connector-detail.json', title: 'Registered connections by view', steps: CONNECTIONS, alert: 'TunnelConnectorDegraded' },
+    { file: 'connector-detail.json', title: 'Spool size', steps: [['green', null], ['orange', Math.round(spoolMax * 0.75)], ['red', Math.round(spoolMax * 0.9)]], alert: 'TunnelLogShippingBehind' },
+    { file: 'connector-detail.json', title: 'Shipping lag', steps: [['green', null], ['orange', lagSeconds]], alert: 'TunnelLogShippingBehind' },
+    { file: 'connector-detail.json', title: 'Records lost', steps: [['green', null], ['red', dropped + 1]], alert: 'TunnelLogShippingBehind' },
+    { file: 'connector-detail.json', title: 'Collector success', steps: [['red', null], ['green', edgeFailed + 1]], alert: 'TunnelEdgeAPIUnavailable' },
+    { file: 'origins.json', title: 'Origin up/down per rule', steps: [['red', null], ['green', originDown + 1]], alert: 'TunnelOriginUnreachable' },
+    { file: 'origins.json', title: 'Probe duration', steps: [['green', null], ['red', settings.origins.timeout / 1000]] },
+    // HTTP's error classes; no rule (a probe accepts any status unless okStatus narrows it).
+    { file: 'origins.json', title: 'HTTP status of the last probe', steps: [['green', null], ['orange', 400], ['red', 500]] },
+    { file: 'origins.json', title: 'Certificate expiry', steps: [['red', null], ['orange', certCritical * DAY], ['green', certWarning * DAY]], alert: 'TunnelOriginCertificateExpiring' },
+  ];
+  // Counts and rates whose size depends on traffic or on why: no line means anything on them.
+  const NONE: readonly { file: string; title: string }[] = [
+    { file: 'tunnel-overview.json', title: 'Requests' }, { file: 'tunnel-overview.json', title: 'Restarts' },
+    { file: 'connector-detail.json', title: 'Restarts by reason' }, { file: 'connector-detail.json', title: 'Registration failures by error' },
+    { file: 'connector-detail.json', title: 'Reconnects' }, { file: 'connector-detail.json', title: 'QUIC packet loss' },
+    { file: 'connector-detail.json', title: 'Records shipped and retried' }, { file: 'origins.json', title: 'Responses by status code' },
+    { file: 'logs.json', title: 'Connector events' }, { file: 'logs.json', title: 'Disconnects by error' },
+  ];
+
+  const panel = (file: string, title: string): Json => {
+    const found = panelsOf(byFile(file)).filter((p) => p.title === title);
+    if (found.length !== 1) throw new Error(`dashboards/${file}: ${String(found.length)} panels "${title}"`);
+    return found[0] ?? {};
+  };
+  const defaultsOf = (p: Json): Json => (isObject(p.fieldConfig) && isObject(p.fieldConfig.defaults) ? p.fieldConfig.defaults : {});
+  const stepsOf = (thresholds: unknown): Step[] => (isObject(thresholds) && Array.isArray(thresholds.steps) ? thresholds.steps.filter(isObject) : [])
+    .map((s) => [String(s.color), typeof s.value === 'number' ? s.value : null]);
+
+  it('reads the rules\' thresholds', () => {
+    for (const v of [haReplicas, sameZone, crashLoop, certWarning, certCritical, lagSeconds, expected, spoolMax]) expect(v).toBeGreaterThan(0);
+    expect([dropped, someConnections, originDown, edgeFailed]).toEqual([0, 0, 0, 0]);
+    expect([downState, crashLoopOpen]).toEqual([1, 1]);
+  });
+
+  it.each(EXPECTED.map((e) => [`${e.file} "${e.title}"`, e] as const))('%s has the thresholds its meaning gives', (_name, e) => {
+    const p = panel(e.file, e.title);
+    const d = defaultsOf(p);
+    expect(stepsOf(d.thresholds)).toEqual(e.steps);
+    expect(isObject(d.thresholds) && d.thresholds.mode).toBe('absolute');
+    if (p.type !== 'table') expect(isObject(d.color) && d.color.mode, 'coloured by thresholds or a palette').toMatch(/^(thresholds|palette-classic)$/);
+    if (p.type === 'stat') expect(isObject(p.options) && p.options.colorMode).toBe('value');
+    if (p.type === 'stat' || p.type === 'bargauge') expect(isObject(d.color) && d.color.mode).toBe('thresholds');
+    if (e.alert !== undefined) expect(String(p.description), 'the description names the alert').toContain(e.alert);
+  });
+
+  it('colours the crash-loop breaker red when it is open, as TunnelConnectorCrashLooping fires', () => {
+    const p = panel('connector-detail.json', 'cloudflared process');
+    const overrides = isObject(p.fieldConfig) && Array.isArray(p.fieldConfig.overrides) ? p.fieldConfig.overrides.filter(isObject) : [];
+    const crash = overrides.find((o) => isObject(o.matcher) && o.matcher.id === 'byFrameRefID' && o.matcher.options === 'B');
+    const props = Array.isArray(crash?.properties) ? crash.properties.filter(isObject) : [];
+    expect(stepsOf(props.find((x) => x.id === 'thresholds')?.value)).toEqual([['green', null], ['red', crashLoopOpen]]);
+  });
+
+  it.each(NONE.map((e) => [`${e.file} "${e.title}"`, e] as const))('%s draws no threshold', (_name, e) => {
+    expect(stepsOf(defaultsOf(panel(e.file, e.title)).thresholds)).toHaveLength(1);
+  });
+
+  it('shows every threshold of a timeseries on the graph, and no unit-less duration or ratio', () => {
+    const series = dashboards.flatMap((d) => panelsOf(d).filter((p) => p.type === 'timeseries').map((p) => ({ where: `${d.file} "${String(p.title)}"`, d: defaultsOf(p) })));
+    expect(series.filter((s) => stepsOf(s.d.thresholds).length > 1).length).toBeGreaterThanOrEqual(8);
+    for (const s of series) {
+      const custom = isObject(s.d.custom) ? s.d.custom : {};
+      const mode = isObject(custom.thresholdsStyle) ? custom.thresholdsStyle.mode : undefined;
+      if (stepsOf(s.d.thresholds).length > 1) {
+        expect(Object.values(GraphThresholdsStyleMode), s.where).toContain(mode);
+        expect(mode, s.where).not.toBe(GraphThresholdsStyleMode.Off);
+      }
+    }
+    expect(defaultsOf(panel('tunnel-overview.json', 'Error ratio')).unit).toBe('percentunit');
+    for (const title of ['QUIC round-trip time', 'Shipping lag']) expect(defaultsOf(panel('connector-detail.json', title)).unit, title).toBe('s');
+    expect(defaultsOf(panel('connector-detail.json', 'Spool size')).unit).toBe('bytes');
+    expect(defaultsOf(panel('origins.json', 'Probe duration')).unit).toBe('s');
+    expect(defaultsOf(panel('origins.json', 'Certificate expiry')).unit).toBe('s');
+  });
+
+  it('colours every state of a state timeline: healthy green, degraded orange, down red', () => {
+    const timelines = dashboards.flatMap((d) => panelsOf(d).filter((p) => p.type === 'state-timeline').map((p) => ({ where: `${d.file} "${String(p.title)}"`, p })));
+    expect(timelines.length).toBeGreaterThanOrEqual(8);
+    for (const { where, p } of timelines) {
+      const mappings = Array.isArray(defaultsOf(p).mappings) ? (defaultsOf(p).mappings as unknown[]).filter(isObject) : [];
+      const options = Object.values(mappings.find((m) => m.type === 'value')?.options ?? {}).filter(isObject);
+      expect(options.length, where).toBeGreaterThanOrEqual(2);
+      for (const o of options) expect(typeof o.color, `${where} ${String(o.text)}`).toBe('string');
+      const colour = Object.fromEntries(options.map((o) => [String(o.text), o.color]));
+      if ('healthy' in colour) expect(colour, where).toMatchObject({ healthy: 'green', degraded: 'orange', down: 'red' });
+      if ('up' in colour) expect(colour, where).toMatchObject({ up: 'green', down: 'red' });
+      if ('ok' in colour) expect(colour, where).toMatchObject({ ok: 'green', failed: 'red' });
+    }
   });
 });
