@@ -249,6 +249,39 @@ describe.runIf(hasKubectl())('kubernetes manifests: kubectl kustomize', () => {
     expect(result.ok, JSON.stringify(result.ok ? {} : result.diagnostics)).toBe(true);
   });
 
+  it('the zone-from-node component: an init container with the only API token reads the zone into identity.zoneFile', () => {
+    const built = kustomize('overlays/zone-from-node-example');
+    for (const m of built) validateModel(m);
+    const d = only(built, 'apps/v1/Deployment') as IDeployment;
+    const spec = d.spec?.template.spec;
+    const [init, ...moreInits] = spec?.initContainers ?? [];
+    expect(moreInits).toEqual([]);
+    const main = spec?.containers.find((c) => c.name === 'tunnelwatch') as IContainer;
+    expect(init?.image).toBe(main.image);
+    expect(init?.command).toEqual(['node', '/app/bin/tunnelwatch', 'node-zone']);
+    expect(init?.env?.find((e) => e.name === 'NODE_NAME')?.valueFrom?.fieldRef?.fieldPath).toBe('spec.nodeName');
+    expect(init?.securityContext).toEqual(main.securityContext);
+    // The file the init container writes is the one tunnelwatch reads, on a volume both mount.
+    const out = init?.args?.[(init.args.indexOf('--out')) + 1] ?? '';
+    const loaded = loadSettings({ env: containerEnv(main) });
+    expect(loaded.ok && loaded.settings.identity).toMatchObject({ zoneFile: out });
+    expect(loaded.ok && loaded.settings.identity.zone).toBeUndefined();
+    const mountFor = (c: IContainer | undefined) => c?.volumeMounts?.find((m) => out.startsWith(`${m.mountPath}/`));
+    expect(mountFor(init)?.name).toBe(mountFor(main)?.name);
+    expect(mountFor(main)?.readOnly).toBe(true);
+    // The API token is mounted in the init container alone, projected and short-lived.
+    expect(spec?.automountServiceAccountToken).toBe(false);
+    const tokenMount = init?.volumeMounts?.find((m) => m.mountPath === '/var/run/secrets/kubernetes.io/serviceaccount');
+    const tokenVolume = spec?.volumes?.find((v) => v.name === tokenMount?.name);
+    expect(tokenVolume?.projected?.sources?.map((s) => s.serviceAccountToken?.path ?? s.configMap?.name)).toEqual(['token', 'kube-root-ca.crt']);
+    expect(spec?.containers.some((c) => c.volumeMounts?.some((m) => m.name === tokenMount?.name))).toBe(false);
+    // The service account may get nodes, nothing else, and the binding follows the overlay's namespace.
+    const role = only(built, 'rbac.authorization.k8s.io/v1/ClusterRole') as { rules: unknown[] };
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }]);
+    const binding = only(built, 'rbac.authorization.k8s.io/v1/ClusterRoleBinding') as { subjects: unknown[] };
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: spec?.serviceAccountName, namespace: d.metadata?.namespace }]);
+  });
+
   it('the kube-prometheus-stack component labels the ServiceMonitor and the PrometheusRule with the release, nothing else', () => {
     const built = kustomize('overlays/example');
     const labelled = built.filter((m) => (m.obj.metadata as { labels?: Record<string, string> }).labels?.release !== undefined).map((m) => String(m.obj.kind));

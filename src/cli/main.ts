@@ -30,6 +30,9 @@ Commands:
   rules [--runbook-base-url URL] [--group-labels L,...] [--no-watchdog] [--operator]
                       print the alerts as Prometheus rules (or a PrometheusRule), with your
                       runbook links, grouping labels and Watchdog choice
+  node-zone --out FILE [--node NAME]
+                      write the zone label of this pod's node, asked of the Kubernetes API
+                      (the init step for identity.zoneFile before Kubernetes 1.33)
   demo [--listen HOST:PORT] [--for DURATION]
                       run tunnelwatch against an emulated tunnel on loopback (API emulator, its
                       own emulated cloudflared plus one more replica, three origins, one dead);
@@ -57,6 +60,7 @@ const COMMANDS: Readonly<Record<CommandName, Command>> = {
   run: async (args, io) => (await import('./commands/run.js')).runCommand(args, io),
   settings: async (args, io) => (await import('./commands/settings.js')).settingsCommand(args, io),
   rules: async (args, io) => (await import('./commands/rules.js')).rulesCommand(args, io),
+  'node-zone': async (args, io) => (await import('./commands/node-zone.js')).nodeZoneCommand(args, io),
   demo: async (args, io) => (await import('./commands/demo.js')).demoCommand(args, io),
   emulate: async (args, io) => (await import('./commands/emulate.js')).emulateCommand(args, io),
   version: async (_args, io) => {

@@ -115,6 +115,21 @@ repository (alerts/tunnelwatch.rules.test.yaml). The deploy/kubernetes manifests
 
 Exit status: 0 printed, 1 the rule file cannot be read, 2 usage error.
 `,
+  'node-zone': `Usage: tunnelwatch node-zone --out FILE [--node NAME] [--api-server URL] [--service-account-dir DIR]
+
+Asks the Kubernetes API for the zone label of the node this pod runs on (topology.kubernetes.io/zone, else
+failure-domain.beta.kubernetes.io/zone) and writes it to FILE for identity.zoneFile: the init step for clusters
+before 1.33, where the downward API cannot give a pod its node's labels. When the zone cannot be read, FILE is
+written empty, the cause and its fix are printed, and the exit status is still 0: a missing zone label must
+not keep the connector from starting; tunnelwatch warns again when it reads the empty file.
+
+  --out FILE                  where the zone is written (replaced whole)
+  --node NAME                 the node (default: $NODE_NAME, from spec.nodeName by the downward API)
+  --api-server URL            the API server (default: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT)
+  --service-account-dir DIR   the token and ca.crt (default /var/run/secrets/kubernetes.io/serviceaccount)
+
+Exit status: 0 FILE written (with the zone or empty), 1 FILE cannot be written, 2 usage error.
+`,
   demo: `Usage: tunnelwatch demo [--listen HOST:PORT] [--for DURATION] [--time-scale N] [--settings FILE] [--set K=V]...
 
 Runs tunnelwatch the way production does — supervising its connector, watching it, probing its origins,

@@ -10,3 +10,4 @@ export { tunnelChecksCollector, type TunnelChecksCollector } from './tunnel-chec
 export { boundedFetch } from './bounded-fetch.js';
 export { cloudflareSdk } from './cloudflare-sdk.js';
 export { CollectorRunner, type CollectorStats } from './runner.js';
+export { fetchNodeZone, inClusterAccess, ZONE_VALUE, type NodeZone } from './node-zone.js';

@@ -41,6 +41,8 @@ const identity = z.strictObject({
   /** This replica's name in labels and alerts. Unset: $HOSTNAME (a pod's name), else the host's name. */
   replica: text().optional(),
   zone: text().optional(),
+  /** A file holding the zone (written by `tunnelwatch node-zone`), read at start when zone is empty. */
+  zoneFile: nonEmpty().optional(),
   labels: labelMap().prefault({}),
 });
 

@@ -28,6 +28,7 @@ import { lockSpoolDir, type SpoolLock } from './spool-lock.js';
 import { clearConnectorPid, recordConnectorPid, stopStaleConnector } from './stale-connector.js';
 import { startSupervision, type Supervision } from './supervision.js';
 import { withTokenIdentity } from './token-identity.js';
+import { withZoneFile } from './zone-file.js';
 import { connectorExposition } from './connector-exposition.js';
 import { settledWithin } from './within.js';
 
@@ -106,7 +107,8 @@ export class Sidecar {
   }
 
   static async #startLocked(o: SidecarOptions, lock: SpoolLock): Promise<Sidecar> {
-    const settings = withTokenIdentity(o.settings);
+    const zoned = withZoneFile(withTokenIdentity(o.settings));
+    const { settings } = zoned;
     const labels = initialLabels(settings, o.env);
     const tracing = await startTracing({
       env: o.env,
@@ -135,6 +137,7 @@ export class Sidecar {
     });
     const log = logging.logger;
     log.info({ tracing: tracing.enabled }, tracing.describe);
+    if (zoned.warning !== undefined) log.warn(zoned.warning);
     const stale = await stopStaleConnector(settings.logs.spoolDir, settings.cloudflared.gracePeriod + 5000);
     if (stale !== undefined) log.warn({ pid: stale }, `stopped cloudflared pid ${String(stale)} left running by a previous tunnelwatch`);
     if (process.pid === 1) log.info('running as PID 1: orphans of other processes are not reaped; use an init such as tini (docker run --init) if cloudflared is not the only child');
