@@ -230,8 +230,13 @@ describe.runIf(hasKubectl())('kubernetes manifests: kubectl kustomize', () => {
     const [cloudflared, tunnelwatch, ...others] = spec?.containers ?? [];
     expect(others).toEqual([]);
     expect(cloudflared?.name).toBe('cloudflared');
-    // The chart's own command, args and token are left as they were.
-    expect(cloudflared?.args).toEqual(['--token', '$(CF_MANAGED_TUNNEL_TOKEN)']);
+    // What `helm template` rendered is left as it was: command, token, probe; only the attach additions join it.
+    const rendered = loadManifests(join(KUBERNETES_DIR, 'overlays', 'attach-example', 'chart')).find((m) => m.obj.kind === 'Deployment')?.obj as IDeployment | undefined;
+    const chart = rendered?.spec?.template.spec?.containers[0];
+    expect(cloudflared?.command).toEqual(chart?.command);
+    expect(cloudflared?.livenessProbe).toEqual(chart?.livenessProbe);
+    expect(cloudflared?.env?.filter((e) => !['TUNNEL_LOGFILE', 'TUNNEL_METRICS'].includes(e.name))).toEqual(chart?.env);
+    expect(rendered?.metadata?.labels?.['helm.sh/chart']).toMatch(/^cloudflare-tunnel-remote-/);
     expect(tunnelwatch?.name).toBe('tunnelwatch');
     const args = tunnelwatch?.args ?? [];
     const logFile = args[args.indexOf('--attach') + 1];
