@@ -3,8 +3,9 @@
 // every cycle costs two requests from this replica's ApiBudget, and after a 429 or 503 with Retry-After no
 // call is made before that time has passed. Errors name the call and the HTTP status; the token never
 // appears in them (it is also scrubbed from anything the API sends back).
-import type Cloudflare from 'cloudflare';
 import type { APIError as SdkApiError } from 'cloudflare';
+import type { Client } from 'cloudflare/resources/zero-trust/tunnels/cloudflared/connections';
+import type { Cloudflared } from 'cloudflare/resources/zero-trust/tunnels/cloudflared/cloudflared';
 import { trace, type Attributes } from '@opentelemetry/api';
 import type { Secret } from '../base/index.js';
 import { TUNNEL_STATUSES, type EdgeConnection, type EdgeConnector, type EdgeObservation, type TunnelStatus } from '../state/index.js';
@@ -12,9 +13,9 @@ import { inSpan } from '../telemetry/tracing/index.js';
 import type { ApiBudget } from './api-budget.js';
 import { errorChain, type CollectContext, type Collector } from './collector.js';
 import { boundedFetch } from './bounded-fetch.js';
-import { cloudflareSdk } from './cloudflare-sdk.js';
+import { tunnelClient, tunnelSdk } from './cloudflare-sdk.js';
 
-const { default: CloudflareClient, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = cloudflareSdk();
+const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } = tunnelSdk();
 
 export interface EdgeCollectorOptions {
   readonly apiToken: Secret;
@@ -61,7 +62,7 @@ export function retryAfterMs(headers: Headers | undefined, now: number): number 
   return Number.isFinite(wait) ? Math.min(Math.max(0, wait), MAX_RETRY_AFTER_MS) : undefined;
 }
 
-function mapConnection(conn: Cloudflare.ZeroTrust.Tunnels.Cloudflared.Client.Conn): EdgeConnection {
+function mapConnection(conn: Client.Conn): EdgeConnection {
   // SDK 7.1+ marks is_pending_reconnect deprecated, but the API still sends it (reference §10.1).
   const pending = (conn as { is_pending_reconnect?: unknown }).is_pending_reconnect === true;
   return {
@@ -73,7 +74,7 @@ function mapConnection(conn: Cloudflare.ZeroTrust.Tunnels.Cloudflared.Client.Con
   };
 }
 
-export function mapConnector(client: Cloudflare.ZeroTrust.Tunnels.Cloudflared.Client): EdgeConnector {
+export function mapConnector(client: Client): EdgeConnector {
   return {
     id: client.id ?? '',
     ...(client.version === undefined ? {} : { version: client.version }),
@@ -89,7 +90,7 @@ class EdgeCollectorImpl implements EdgeCollector {
   readonly name = 'edge';
   readonly #o: EdgeCollectorOptions;
   readonly #timeoutMs: number;
-  #client: Cloudflare | undefined;
+  #tunnels: Cloudflared | undefined;
   #effectiveMs: number;
   #notBefore: number | undefined;
   #waitReason = '';
@@ -142,7 +143,7 @@ class EdgeCollectorImpl implements EdgeCollector {
   async #poll(ctx: CollectContext): Promise<EdgeObservation> {
     const { accountId, tunnelId } = this.#o;
     const connectorId = this.#o.connectorId();
-    const client = (this.#client ??= new CloudflareClient({
+    const tunnels = (this.#tunnels ??= tunnelClient({
       apiToken: this.#o.apiToken.reveal(),
       // Explicit nulls keep CLOUDFLARE_API_KEY/EMAIL from the environment out of the requests.
       apiKey: null,
@@ -157,8 +158,8 @@ class EdgeCollectorImpl implements EdgeCollector {
     const options = { signal: ctx.signal, timeout: this.#timeoutMs, maxRetries: 0 };
     const attributes: Attributes = { 'cloudflare.account_id': accountId, 'cloudflare.tunnel_id': tunnelId };
     const [tunnel, connections] = await Promise.allSettled([
-      this.#call(CALL_TUNNEL, attributes, () => client.zeroTrust.tunnels.cloudflared.get(tunnelId, { account_id: accountId }, options)),
-      this.#call(CALL_CONNECTIONS, attributes, async () => (await client.zeroTrust.tunnels.cloudflared.connections.get(tunnelId, { account_id: accountId }, options)).result),
+      this.#call(CALL_TUNNEL, attributes, () => tunnels.get(tunnelId, { account_id: accountId }, options)),
+      this.#call(CALL_CONNECTIONS, attributes, async () => (await tunnels.connections.get(tunnelId, { account_id: accountId }, options)).result),
     ]);
     if (tunnel.status === 'rejected' || connections.status === 'rejected') {
       const reasons = [tunnel, connections].flatMap((r): unknown[] => (r.status === 'rejected' ? [r.reason] : []));

@@ -8,6 +8,6 @@ export { originsCollector, readConfig, type OriginsCollector } from './origins.j
 export { tunnelCheckMetrics } from './tunnel-check-metrics.js';
 export { tunnelChecksCollector, type TunnelChecksCollector } from './tunnel-checks.js';
 export { boundedFetch } from './bounded-fetch.js';
-export { cloudflareSdk } from './cloudflare-sdk.js';
+export { tunnelClient } from './cloudflare-sdk.js';
 export { CollectorRunner, type CollectorStats } from './runner.js';
 export { fetchNodeZone, inClusterAccess, ZONE_VALUE, type NodeZone } from './node-zone.js';

@@ -2,7 +2,7 @@ import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cloudflareSdk } from '../../collectors/index.js';
+import { tunnelClient } from '../../collectors/index.js';
 import { type EmulatedWorld, Sidecar, startEmulatedWorld } from '../../sidecar/index.js';
 import type { HealthSnapshot } from '../../state/index.js';
 import { levelName, type LineOutput } from '../../telemetry/logs/index.js';
@@ -68,9 +68,9 @@ async function checks(world: EmulatedWorld, snapshot: () => HealthSnapshot, stop
   let out = `\nchecks\n  connector: ${s.state}, ${String(s.registeredConnections)} of ${String(s.expectedConnections)} connections registered${s.reasons.length > 0 ? ` (${s.reasons.map((r) => r.message).join('; ')})` : ''}\n`;
   for (const o of s.origins) out += `  origin ${o.hostname ?? o.key}: ${o.state}${o.reason === undefined ? '' : ` (${o.reason})`}\n`;
   const e = world.settings.edge;
-  const cf = new (cloudflareSdk().default)({ apiToken: e.apiToken?.reveal() ?? '', baseURL: e.baseUrl, maxRetries: 0 });
-  const tunnel = await cf.zeroTrust.tunnels.cloudflared.get(world.stack.tunnelId, { account_id: world.stack.accountId });
-  const connectors = await cf.zeroTrust.tunnels.cloudflared.connections.get(world.stack.tunnelId, { account_id: world.stack.accountId });
+  const tunnels = tunnelClient({ apiToken: e.apiToken?.reveal() ?? '', baseURL: e.baseUrl, maxRetries: 0 });
+  const tunnel = await tunnels.get(world.stack.tunnelId, { account_id: world.stack.accountId });
+  const connectors = await tunnels.connections.get(world.stack.tunnelId, { account_id: world.stack.accountId });
   out += `  edge (through the cloudflare SDK): tunnel ${tunnel.name ?? '?'} is ${tunnel.status ?? '?'}, ${String(connectors.result.length)} connectors; tunnelwatch sees ${s.edge.status}\n`;
   const other = world.stack.replicas[0];
   if (other !== undefined) {
