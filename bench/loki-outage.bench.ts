@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { LineBytes } from '../src/telemetry/logs/line-bytes.js';
 import { openLokiSink } from '../src/telemetry/sinks/loki-sink.js';
 import { RunningLoki } from './loki-server.js';
 import { sleep } from './support.js';
@@ -44,7 +45,7 @@ async function tunnelwatchSink(url: string, dir: string): Promise<Writer> {
     name: 'tunnelwatch Loki sink (spool, defaults)',
     write: (seq) => {
       const record = { level: 30, time: Date.now(), source: 'tunnelwatch' as const, seq, msg: 'a numbered line' };
-      sink.append([record], [JSON.stringify(record)]);
+      sink.append(LineBytes.of([sink.entry(record, JSON.stringify(record))]));
       void sink.flush();
     },
     // What its `run` does on SIGTERM: ship until the spool is empty or the deadline.

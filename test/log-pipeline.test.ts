@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LogPipeline, type LineOutput, type SpooledSink } from '../src/telemetry/logs/log-pipeline.js';
+import type { LineBytes } from '../src/telemetry/logs/line-bytes.js';
 import type { LogRecord } from '../src/telemetry/logs/log-record.js';
 import { Redactor } from '../src/telemetry/logs/redact.js';
 
@@ -12,14 +13,22 @@ class FakeSink implements SpooledSink {
   /** When set, flush() waits for this before it resolves (a slow fsync). */
   gate: Promise<void> | undefined;
   fail: 'append' | 'flush' | undefined;
+  /** entry() throws for a record with this msg. */
+  refuse: string | undefined;
 
   constructor(readonly name: string, readonly journal: Journal) {}
 
-  append(records: readonly LogRecord[], lines: readonly string[]): void {
-    this.journal.push(`${this.name}.append(${String(lines.length)})`);
+  /** The record as it reached the sink, and its line as the entry. */
+  entry(record: LogRecord, line: string): string {
+    if (record.msg === this.refuse) throw new Error(`${this.name}: cannot take it`);
+    this.records.push(record);
+    return line;
+  }
+
+  append(entries: LineBytes): void {
+    this.journal.push(`${this.name}.append(${String(entries.count)})`);
     if (this.fail === 'append') throw new Error(`${this.name}: disk full`);
-    this.records.push(...records);
-    this.lines.push(...lines);
+    this.lines.push(...Buffer.concat(entries.pieces()).toString('utf8').split('\n').slice(0, -1));
   }
 
   async flush(): Promise<void> {
@@ -163,6 +172,38 @@ describe('LogPipeline', () => {
     release();
     await Promise.all([first, second]);
     expect(stdout.lines.map((l) => (JSON.parse(l) as LogRecord).msg)).toEqual(['first', 'second']);
+  });
+
+  it('delivers what is written while a delivery runs as one batch after it, however many flushes asked', async () => {
+    const { journal, sinks, stdout, pipeline } = setup();
+    let release = (): void => undefined;
+    const sink = sinks[0];
+    if (sink !== undefined) sink.gate = new Promise<void>((r) => { release = r; });
+    pipeline.write(rec('first'));
+    const first = pipeline.flush();
+    await vi.waitFor(() => { expect(journal).toEqual(['loki.append(1)']); });
+    pipeline.write(rec('second'));
+    const second = pipeline.flush();
+    pipeline.write(rec('third'));
+    const third = pipeline.flush();
+    release();
+    await Promise.all([first, second, third]);
+    expect(journal).toEqual(['loki.append(1)', 'loki.durable', 'stdout(1)', 'loki.append(2)', 'loki.durable', 'stdout(2)']);
+    expect(stdout.lines.map((l) => (JSON.parse(l) as LogRecord).msg)).toEqual(['first', 'second', 'third']);
+  });
+
+  it('loses a record a sink cannot take for that sink only, and counts it', async () => {
+    const { sinks, stdout, errors, pipeline } = setup({ sinks: ['loki', 'syslog'] });
+    const [loki, syslog] = sinks;
+    if (loki === undefined || syslog === undefined) throw new Error('two sinks expected');
+    loki.refuse = 'b';
+    for (const msg of ['a', 'b', 'c']) pipeline.write(rec(msg));
+    await pipeline.flush();
+    expect(loki.lines.map((l) => (JSON.parse(l) as LogRecord).msg)).toEqual(['a', 'c']);
+    expect(syslog.lines).toHaveLength(3);
+    expect(stdout.lines).toHaveLength(3);
+    expect(pipeline.counters.sinkErrors).toEqual({ loki: 1 });
+    expect(errors).toEqual([{ sink: 'loki', message: 'loki: cannot take it', records: 1 }]);
   });
 
   it('counts records by source', () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile, appendFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -140,6 +140,28 @@ describe('Spool', () => {
     expect((await s.stats()).oldestAgeMs).toBe(7000);
     await s.commit(await s.peek(1, 1e6));
     expect((await s.stats()).oldestAgeMs).toBe(2000);
+    await s.close();
+  });
+  it('writes each record as one {"t","r"} line, filling a segment up to segmentBytes and giving a longer line its own', async () => {
+    let now = 1_000;
+    const s = await Spool.open<string>({ dir, maxBytes: 1e9, segmentBytes: 100, now: () => now });
+    const records = ['a'.repeat(30), 'é€ "quoted"\n', 'b'.repeat(250), 'c', 'd'.repeat(40), 'e'.repeat(3 << 20)];
+    s.append(records.slice(0, 3));
+    now = 2_000;
+    s.append(records.slice(3));
+    await s.flush();
+    // What JSON.stringify({ t, r }) per line gives, segment by segment, by the rule above.
+    const lines = records.map((r, i) => `${JSON.stringify({ t: i < 3 ? 1_000 : 2_000, r })}\n`);
+    const expected: string[] = [];
+    for (const line of lines) {
+      const last = expected.length - 1;
+      const size = Buffer.byteLength(expected[last] ?? '');
+      if (last < 0 || (size > 0 && size + Buffer.byteLength(line) > 100)) expected.push(line);
+      else expected[last] = `${expected[last] ?? ''}${line}`;
+    }
+    const segments = (await readdir(dir)).filter((n) => n.startsWith('seg-')).sort();
+    expect(await Promise.all(segments.map((n) => readFile(join(dir, n), 'utf8')))).toEqual(expected);
+    expect((await s.peek(100, 1e9)).records).toEqual(records);
     await s.close();
   });
 });

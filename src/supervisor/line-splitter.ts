@@ -45,6 +45,12 @@ export class LineSplitter {
     while (start < bytes.length) {
       const lf = bytes.indexOf(LF, start);
       const end = lf === -1 ? bytes.length : lf;
+      // A whole line within the chunk, the common case, is decoded where it is, never copied.
+      if (lf !== -1 && this.#length === 0 && this.#cut === undefined && end - start <= this.#maxBytes + 1) {
+        out.push(this.#decode(bytes.subarray(start, end)));
+        start = lf + 1;
+        continue;
+      }
       if (this.#cut === undefined) this.#append(bytes.subarray(start, end));
       else this.#keepTail(bytes.subarray(start, end));
       if (lf === -1) break;
@@ -105,7 +111,12 @@ export class LineSplitter {
   }
 
   #take(): Line {
-    let bytes = this.#drain();
+    return this.#decode(this.#drain());
+  }
+
+  /** A line's bytes (at most maxBytes + 1, without its LF) to its text. */
+  #decode(line: Buffer): Line {
+    let bytes = line;
     if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
     if (bytes.length > this.#maxBytes) {
       return { line: bytes.subarray(0, charBoundary(bytes, this.#maxBytes)).toString('utf8'), truncated: true };

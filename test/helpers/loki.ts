@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { Settings } from '../../src/config/index.js';
-import type { LogRecord } from '../../src/telemetry/logs/index.js';
+import { LineBytes, type LogRecord } from '../../src/telemetry/logs/index.js';
 import { openLokiSink, type SpoolShipperSink } from '../../src/telemetry/sinks/index.js';
 import type { LokiRecord } from '../../src/telemetry/sinks/loki-push.js';
 
@@ -53,7 +53,7 @@ export async function openSink(url: string, settings: Partial<LokiSettings> = {}
     problems,
     quarantinePath: join(dir, 'loki-quarantine.jsonl'),
     ship: async (records) => {
-      sink.append(records, records.map((r) => JSON.stringify(r)));
+      sink.append(LineBytes.of(records.map((r) => sink.entry(r, JSON.stringify(r)))));
       await sink.flush();
     },
     pending: async () => (await sink.stats()).records,

@@ -2,6 +2,7 @@
 // then made durable in each spooled sink (Loki, syslog) before it is written to stdout. "Durable before visible":
 // any record a person saw on stdout survives a kill -9 of tunnelwatch and is shipped after the restart.
 // Records are batched for at most `flushIntervalMs`, so one fsync serves many lines.
+import { LineBytes } from './line-bytes.js';
 import type { RecentLines } from './recent-lines.js';
 import type { LogRecord } from './log-record.js';
 import { pinoLine, type RecordSerialiser } from './record-format.js';
@@ -10,7 +11,13 @@ import type { Redactor } from './redact.js';
 /** A sink behind a durable spool: append is synchronous and in memory, flush makes it durable (fsync). */
 export interface SpooledSink {
   readonly name: string;
-  append(records: readonly LogRecord[], lines: readonly string[]): void;
+  /**
+   * The record as the sink spools it (JSON), made when the record is written and kept encoded until the flush, so
+   * the record's objects and strings die young instead of surviving scavenges in a backlog.
+   */
+  entry(record: LogRecord, line: string): string;
+  /** Takes `entries` (lines of `entry`'s JSON); they stay valid until the following flush() has settled. */
+  append(entries: LineBytes): void;
   flush(): Promise<void>;
 }
 
@@ -52,23 +59,34 @@ export interface PipelineCounters {
   sinkErrors: Record<string, number>;
 }
 
+/** What was written since the last delivery took its batch: per sink its entries, and the lines for stdout. */
+interface Batch {
+  count: number;
+  bytes: number;
+  lines: string[];
+  readonly entries: readonly LineBytes[];
+}
+
 export class LogPipeline {
   readonly counters: PipelineCounters = { records: 0, bySource: { cloudflared: 0, tunnelwatch: 0 }, stdoutWritten: 0, stdoutDropped: 0, sinkErrors: {} };
   readonly #o: PipelineOptions;
   readonly #serialise: RecordSerialiser;
-  #records: LogRecord[] = [];
-  #lines: string[] = [];
+  #batch: Batch;
+  /** The batch delivered last, cleared: its memory takes the next one (deliveries never overlap, so two suffice). */
+  #spare: Batch | undefined;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  /** A delivery chained behind the running one and not started: it takes everything written until it starts. */
+  #next: Promise<void> | undefined;
   #closed = false;
-  /** Bytes written and not yet through a flush; of those, `#unflushedBytes` are not yet in a flush. */
+  /** Bytes written and not yet through a flush. */
   #queuedBytes = 0;
-  #unflushedBytes = 0;
   #saturated = false;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
     this.#serialise = options.serialise ?? pinoLine;
+    this.#batch = this.#newBatch();
   }
 
   /** Queues one record (redacted here, then formatted); it reaches the sinks and stdout on the next flush. */
@@ -82,20 +100,29 @@ export class LogPipeline {
       clean = this.#o.redactor.value(record);
       line = this.#serialise(clean);
     }
-    this.#records.push(clean);
-    this.#lines.push(line);
+    const batch = this.#batch;
+    batch.count++;
+    batch.bytes += line.length;
+    if (this.#o.stdout !== undefined) batch.lines.push(line);
+    for (const [i, sink] of this.#o.sinks.entries()) {
+      try {
+        batch.entries[i]?.push(sink.entry(clean, line));
+      } catch (error) {
+        // The record is lost for this sink only (stdout and the other sinks still get it).
+        this.#sinkError(sink.name, error, 1);
+      }
+    }
     this.#o.recent?.add(line);
     this.counters.records++;
     this.counters.bySource[clean.source]++;
     this.#queuedBytes += line.length;
-    this.#unflushedBytes += line.length;
     const max = this.#o.maxQueuedBytes ?? 8 << 20;
     if (!this.#saturated && this.#queuedBytes > max) {
       this.#saturated = true;
       this.#o.onPressure?.(true);
     }
-    // A burst is written in chunks of a quarter of the bound rather than one batch per interval.
-    if (this.#lines.length > 1 && this.#unflushedBytes > max / 4) {
+    // A burst is written in chunks of at least a quarter of the bound rather than one batch per interval.
+    if (batch.count > 1 && batch.bytes > max / 4) {
       void this.flush();
       return;
     }
@@ -105,17 +132,22 @@ export class LogPipeline {
     }, this.#o.flushIntervalMs ?? 100);
   }
 
-  /** Makes everything queued so far durable in every sink, then writes it to stdout. Serialised. */
+  /**
+   * Makes everything queued so far durable in every sink, then writes it to stdout. Serialised; while a delivery
+   * runs, what is written meanwhile waits for it and then goes as one batch (one fsync), however many flushes asked.
+   */
   flush(): Promise<void> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const records = this.#records;
-    const lines = this.#lines;
-    this.#records = [];
-    this.#lines = [];
-    this.#unflushedBytes = 0;
-    this.#flushing = this.#flushing.then(() => this.#deliver(records, lines));
-    return this.#flushing;
+    this.#next ??= this.#flushing.then(() => {
+      this.#next = undefined;
+      const batch = this.#batch;
+      this.#batch = this.#spare ?? this.#newBatch();
+      this.#spare = undefined;
+      return this.#deliver(batch);
+    });
+    this.#flushing = this.#next;
+    return this.#next;
   }
 
   /** Accepts nothing more and flushes everything queued, including records written while it runs. */
@@ -124,13 +156,25 @@ export class LogPipeline {
     await this.flush();
   }
 
+  #newBatch(): Batch {
+    return { count: 0, bytes: 0, lines: [], entries: this.#o.sinks.map(() => new LineBytes()) };
+  }
 
-  async #deliver(records: LogRecord[], lines: string[]): Promise<void> {
-    if (records.length === 0) return;
+  #sinkError(sink: string, error: unknown, records: number): void {
+    this.counters.sinkErrors[sink] = (this.counters.sinkErrors[sink] ?? 0) + records;
+    this.#o.onSinkError?.(sink, error, records);
+  }
+
+  async #deliver(batch: Batch): Promise<void> {
     try {
-      await this.#write(records, lines);
+      if (batch.count > 0) await this.#write(batch);
     } finally {
-      for (const line of lines) this.#queuedBytes -= line.length;
+      this.#queuedBytes -= batch.bytes;
+      batch.count = 0;
+      batch.bytes = 0;
+      batch.lines = [];
+      for (const entries of batch.entries) entries.clear();
+      this.#spare = batch;
       if (this.#saturated && this.#queuedBytes <= (this.#o.maxQueuedBytes ?? 8 << 20) / 2) {
         this.#saturated = false;
         this.#o.onPressure?.(false);
@@ -138,25 +182,26 @@ export class LogPipeline {
     }
   }
 
-  async #write(records: LogRecord[], lines: string[]): Promise<void> {
+  async #write(batch: Batch): Promise<void> {
     await Promise.all(
-      this.#o.sinks.map(async (sink) => {
+      this.#o.sinks.map(async (sink, i) => {
+        const entries = batch.entries[i];
+        if (entries === undefined) return;
         try {
-          sink.append(records, lines);
+          sink.append(entries);
           await sink.flush();
         } catch (error) {
-          this.counters.sinkErrors[sink.name] = (this.counters.sinkErrors[sink.name] ?? 0) + records.length;
-          this.#o.onSinkError?.(sink.name, error, records.length);
+          this.#sinkError(sink.name, error, entries.count);
         }
       }),
     );
     const out = this.#o.stdout;
     if (out === undefined) return;
     if (out.writableLength > (this.#o.stdoutMaxBufferBytes ?? 16 << 20)) {
-      this.counters.stdoutDropped += lines.length;
+      this.counters.stdoutDropped += batch.count;
       return;
     }
-    out.write(`${lines.join('\n')}\n`);
-    this.counters.stdoutWritten += lines.length;
+    out.write(`${batch.lines.join('\n')}\n`);
+    this.counters.stdoutWritten += batch.count;
   }
 }

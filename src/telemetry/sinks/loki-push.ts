@@ -27,12 +27,16 @@ export function labelKey(labels: Record<string, string>): string {
 
 export function buildPushBody(records: readonly LokiRecord[]): LokiPushBody {
   const byKey = new Map<string, LokiStream>();
+  // Label sets as they are written (in one key order, as a sink writes them) to their stream: no sort per record.
+  const byText = new Map<string, LokiStream>();
   for (const r of records) {
-    const key = labelKey(r.labels);
-    let s = byKey.get(key);
+    const text = JSON.stringify(r.labels);
+    let s = byText.get(text);
     if (!s) {
-      s = { stream: { ...r.labels }, values: [] };
+      const key = labelKey(r.labels);
+      s = byKey.get(key) ?? { stream: { ...r.labels }, values: [] };
       byKey.set(key, s);
+      byText.set(text, s);
     }
     s.values.push([r.timestampNs, r.line]);
   }

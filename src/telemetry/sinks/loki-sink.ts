@@ -28,6 +28,29 @@ export function streamLabels(record: LogRecord, fixed: Readonly<Record<string, s
   return labels;
 }
 
+const STREAM_FIELDS = ['source', 'level', 'tunnel_id', 'replica', 'zone'] as const;
+
+/**
+ * The JSON of a record's stream labels. Streams are few (source × level × identity): one JSON per stream, and the
+ * last one is reused without a lookup while records keep to a stream, as runs of them do.
+ */
+function streamLabelsJson(fixed: Readonly<Record<string, string>>): (record: LogRecord) => string {
+  const streams = new Map<string, string>();
+  let last: { readonly values: readonly unknown[]; readonly json: string } | undefined;
+  return (record) => {
+    if (last !== undefined && STREAM_FIELDS.every((field, i) => record[field] === last?.values[i])) return last.json;
+    const values = STREAM_FIELDS.map((field) => record[field]);
+    const key = values.map(String).join('\0');
+    let json = streams.get(key);
+    if (json === undefined) {
+      json = JSON.stringify(streamLabels(record, fixed));
+      streams.set(key, json);
+    }
+    last = { values, json };
+    return json;
+  };
+}
+
 export interface LokiSinkExtras {
   readonly fetch?: typeof fetch;
   /** Loki refuses every push, and why (undefined once it takes them again). */
@@ -51,19 +74,14 @@ export async function openLokiSink(loki: LokiSettings, place: SpoolPlace, extra:
     ...extra.drain,
   });
   const fixed = { job: 'tunnelwatch', ...loki.labels };
-  // Streams are few (source × level × identity): one labels object per stream, not one per record.
-  const streams = new Map<string, Record<string, string>>();
+  const labelsOf = streamLabelsJson(fixed);
   let lastNs = 0n;
   return new SpoolShipperSink('loki', spool, shipper, (record, line) => {
     let ns = BigInt(Math.trunc(record.time)) * 1_000_000n;
     if (ns <= lastNs) ns = lastNs + 1n;
     lastNs = ns;
-    const key = `${record.source}\0${String(record.level)}\0${String(record.tunnel_id)}\0${String(record.replica)}\0${String(record.zone)}`;
-    let labels = streams.get(key);
-    if (labels === undefined) {
-      labels = streamLabels(record, fixed);
-      streams.set(key, labels);
-    }
-    return { timestampNs: ns.toString(), line, labels };
+    const labels = labelsOf(record);
+    // JSON.stringify of the LokiRecord { timestampNs, line, labels }, without walking its labels again.
+    return `{"timestampNs":"${ns.toString()}","line":${JSON.stringify(line)},"labels":${labels}}`;
   });
 }

@@ -50,6 +50,14 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   await syncDir(path.slice(0, Math.max(1, path.lastIndexOf('/'))));
 }
 
+/** Writes one spool line into `out` at `at`: `head` (`{"t":<append ms>,"r":`), the record's JSON, `}` and LF; returns its end. */
+export function spoolLine(out: Buffer, at: number, head: Buffer, record: Uint8Array): number {
+  let end = at + head.copy(out, at);
+  out.set(record, end);
+  end += record.length;
+  return out.writeUInt16BE(0x7d0a, end); // "}\n"
+}
+
 /** One spool line `{"t":<append ms>,"r":<record>}`; undefined when corrupt. */
 export function parseLine(text: string): { t: number; r: unknown } | undefined {
   try {

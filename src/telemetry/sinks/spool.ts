@@ -1,7 +1,8 @@
 import { mkdir, open, readdir, rm, truncate } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseLine, readPosition, readRange, segName, type SpoolPosition, syncDir, writeFileAtomic } from './spool-files.js';
+import { LineBytes } from '../logs/index.js';
+import { parseLine, readPosition, readRange, segName, spoolLine, type SpoolPosition, syncDir, writeFileAtomic } from './spool-files.js';
 
 /**
  * A durable, bounded on-disk FIFO of JSON records. Segment files `seg-<n>.jsonl` hold one
@@ -37,7 +38,8 @@ export class Spool<T> {
   #segs: Segment[] = [];
   #pos: SpoolPosition = { segment: 1, offset: 0 };
   #fh: FileHandle | undefined;
-  #buffer: string[] = [];
+  /** Appended and not yet written: runs of records (JSON lines), each with its append time. */
+  #buffer: { t: number; pieces: Buffer[] }[] = [];
   #pending = 0;
   #dropped = 0;
   /** Where the last peeked batch ends: records up to it are in a shipper's hands, being delivered. */
@@ -45,6 +47,8 @@ export class Spool<T> {
   /** Records of that batch the size bound pushed out: they count as dropped only if it is never committed. */
   #evictedInFlight = 0;
   #lock: Promise<unknown> = Promise.resolve();
+  /** Reused by every flush to build lines in: fresh memory for each batch would cost a page fault per 4 KiB. */
+  #out = Buffer.allocUnsafe(1 << 20);
   readonly #o: Required<Omit<SpoolOptions, 'onDrop'>> & Pick<SpoolOptions, 'onDrop'>;
 
   private constructor(o: SpoolOptions) {
@@ -59,8 +63,12 @@ export class Spool<T> {
 
   /** Buffers records in memory; they are written and fsynced by the next `flush()` or `peek()`. */
   append(records: readonly T[]): void {
-    const t = this.#o.now();
-    for (const r of records) this.#buffer.push(`${JSON.stringify({ t, r })}\n`);
+    this.appendLines(LineBytes.of(records.map((r) => JSON.stringify(r))));
+  }
+
+  /** As `append`, for records already serialised (each line the JSON of a T); `lines` must stay as they are until the next flush settled. */
+  appendLines(lines: LineBytes): void {
+    if (lines.count > 0) this.#buffer.push({ t: this.#o.now(), pieces: lines.pieces() });
   }
 
   flush(): Promise<void> { return this.#locked(() => this.#flush()); }
@@ -205,35 +213,62 @@ export class Spool<T> {
 
   async #flush(): Promise<void> {
     if (this.#buffer.length === 0) return;
-    const lines = this.#buffer;
+    const runs = this.#buffer;
     this.#buffer = [];
-    let chunk = '';
-    let chunkBytes = 0;
-    for (const line of lines) {
-      const lb = Buffer.byteLength(line);
-      const active = this.#segs[this.#segs.length - 1];
-      if (!active || !this.#fh) throw new Error('spool is closed');
-      if (active.size + chunkBytes > 0 && active.size + chunkBytes + lb > this.#o.segmentBytes) {
-        await this.#fh.write(chunk);
-        await this.#fh.sync();
-        await this.#fh.close();
-        active.size += chunkBytes;
-        chunk = '';
-        chunkBytes = 0;
-        this.#segs.push({ seq: active.seq + 1, size: 0 });
-        await this.#openActive();
-        await syncDir(this.#o.dir);
+    // Lines are built in #out, whose first `fill` bytes are written when it is full, when the segment is, and at the end.
+    let fill = 0;
+    let lines = 0;
+    for (const { t, pieces } of runs) {
+      const head = Buffer.from(`{"t":${String(t)},"r":`);
+      for (const src of pieces) {
+        for (let from = 0, lf = src.indexOf(10); lf >= 0; from = lf + 1, lf = src.indexOf(10, from), lines++) {
+          const most = head.length + lf - from + 2;
+          if (this.#out.length - fill < most) {
+            fill = await this.#writeOut(fill);
+            if (this.#out.length < most) this.#out = Buffer.allocUnsafe(most);
+          }
+          let end = spoolLine(this.#out, fill, head, src.subarray(from, lf));
+          const { size } = this.#active();
+          // The line starts the next segment, unless the active one is empty (a longer line gets a segment of its own).
+          if (size + fill > 0 && size + end > this.#o.segmentBytes) {
+            await this.#writeOut(fill);
+            await this.#roll();
+            this.#out.copyWithin(0, fill, end);
+            end -= fill;
+          }
+          fill = end;
+        }
       }
-      chunk += line;
-      chunkBytes += lb;
     }
-    const active = this.#segs[this.#segs.length - 1];
-    if (!active || !this.#fh) throw new Error('spool is closed');
-    await this.#fh.write(chunk);
-    await this.#fh.sync();
-    active.size += chunkBytes;
-    this.#pending += lines.length;
+    await this.#writeOut(fill);
+    await this.#fh?.sync();
+    this.#pending += lines;
     await this.#enforceBound();
+  }
+
+  /** The segment appended to; throws once the spool is closed. */
+  #active(): Segment {
+    const segment = this.#segs[this.#segs.length - 1];
+    if (!segment || !this.#fh) throw new Error('spool is closed');
+    return segment;
+  }
+
+  /** Appends the first `bytes` of #out to the active segment; returns 0, what is left in #out. */
+  async #writeOut(bytes: number): Promise<number> {
+    const segment = this.#active();
+    if (bytes > 0) await this.#fh?.write(this.#out, 0, bytes);
+    segment.size += bytes;
+    return 0;
+  }
+
+  /** Makes the active segment durable and closes it, then starts the next one. */
+  async #roll(): Promise<void> {
+    const segment = this.#active();
+    await this.#fh?.sync();
+    await this.#fh?.close();
+    this.#segs.push({ seq: segment.seq + 1, size: 0 });
+    await this.#openActive();
+    await syncDir(this.#o.dir);
   }
 
   async #enforceBound(): Promise<void> {

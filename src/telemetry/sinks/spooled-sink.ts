@@ -1,6 +1,6 @@
-// A sink behind a durable spool: the pipeline appends records (mapped to the sink's entry type) and flushes
+// A sink behind a durable spool: the pipeline appends records (as the JSON of the sink's entry type) and flushes
 // them to disk; the sink's shipper reads the spool and delivers at least once. Loki and syslog are both this.
-import type { LogRecord, SpooledSink } from '../logs/index.js';
+import type { LineBytes, LogRecord, SpooledSink } from '../logs/index.js';
 import type { Spool, SpoolStats } from './spool.js';
 
 /** A sink that ships from a spool (Loki, syslog). Its stats are cumulative. */
@@ -22,21 +22,18 @@ export class SpoolShipperSink<T> implements SpooledSink, ShippingSource {
   readonly name: string;
   readonly spool: Spool<T>;
   readonly shipper: Shipper;
-  readonly #entry: (record: LogRecord, line: string) => T;
+  /** The JSON of the spool's entry (a T) for a record and its line. */
+  readonly entry: (record: LogRecord, line: string) => string;
 
-  constructor(name: string, spool: Spool<T>, shipper: Shipper, entry: (record: LogRecord, line: string) => T) {
+  constructor(name: string, spool: Spool<T>, shipper: Shipper, entry: (record: LogRecord, line: string) => string) {
     this.name = name;
     this.spool = spool;
     this.shipper = shipper;
-    this.#entry = entry;
+    this.entry = entry;
   }
 
-  append(records: readonly LogRecord[], lines: readonly string[]): void {
-    const entries: T[] = [];
-    records.forEach((record, i) => {
-      entries.push(this.#entry(record, lines[i] ?? JSON.stringify(record)));
-    });
-    this.spool.append(entries);
+  append(entries: LineBytes): void {
+    this.spool.appendLines(entries);
   }
 
   async flush(): Promise<void> {

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Settings } from '../../config/index.js';
-import type { LogRecord, RecordSerialiser } from '../logs/index.js';
+import { type LogRecord, pinoLine, type RecordSerialiser } from '../logs/index.js';
 import type { SpoolPlace } from './loki-sink.js';
 import { Spool } from './spool.js';
 import type { SyslogRecord } from './syslog-format.js';
@@ -27,5 +27,6 @@ export async function openSyslogSink(syslog: SyslogSettings, place: SpoolPlace, 
     // What the pipeline spooled was a LogRecord.
     body: (record) => serialise(record as LogRecord),
   });
-  return new SpoolShipperSink('syslog', spool, shipper, (record) => record);
+  // pino's line is the record's JSON already; other formats renamed its fields, so the record is serialised as it is.
+  return new SpoolShipperSink<SyslogRecord>('syslog', spool, shipper, (record, line) => (serialise === pinoLine ? line : JSON.stringify(record)));
 }
