@@ -213,6 +213,27 @@ describe('LogFollower', () => {
     expect(f.position).toEqual({ ino: ino(), offset: 2 });
   });
 
+  it('sees a truncation the writer refilled past the read position before the poll, by the bytes that ended the last line', async () => {
+    writeFileSync(file, '{"n":1}\n{"n":2}\n');
+    const { f, lines, events } = follow({ from: 'start' });
+    await f.poll();
+    expect(lines).toEqual(['{"n":1}', '{"n":2}']);
+    // copytruncate, then a burst longer than what was read, all between two polls.
+    truncateSync(file, 0);
+    appendFileSync(file, '{"n":3,"burst":"xxxx"}\n{"n":4}\n');
+    await f.poll();
+    expect(lines).toEqual(['{"n":1}', '{"n":2}', '{"n":3,"burst":"xxxx"}', '{"n":4}']);
+    expect(events).toEqual([
+      { kind: 'opened', file, ino: ino(), offset: 0, from: 'start' },
+      { kind: 'truncated', file, ino: ino(), size: 31, offset: 16 },
+    ]);
+    // Appended, not replaced: no truncation.
+    appendFileSync(file, '{"n":5}\n');
+    await f.poll();
+    expect(lines.at(-1)).toBe('{"n":5}');
+    expect(events).toHaveLength(2);
+  });
+
   it("reports a missing file once, then opens it from 0 when it appears (whatever 'from')", async () => {
     const { f, lines, events } = follow({ from: 'end' });
     await f.poll();

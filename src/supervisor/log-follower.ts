@@ -2,7 +2,8 @@
 // one file, `--log-directory` has lumberjack rename the full file away and create a new one, and an operator may
 // truncate it. The file is read by position on a timer rather than streamed, so memory holds one chunk and one
 // partial line, and a paused follower leaves lines in the file. Rotation shows as another inode at the path,
-// truncation as a size below what was read (a copytruncate refilled past that point before a poll is not seen).
+// truncation as a size below what was read, or, when the writer refilled the file past that point before a poll
+// (cloudflared appends in bursts), as other bytes where the last line read ended.
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { LineSplitter, type Line } from './line-splitter.js';
@@ -34,6 +35,8 @@ export interface LogFollowerOptions {
 }
 
 const LF = 0x0a;
+/** How much of the end of the last line read is kept to recognise the file it was read from. */
+const MARK_BYTES = 32;
 
 export class LogFollower {
   readonly #o: LogFollowerOptions;
@@ -45,6 +48,8 @@ export class LogFollower {
   /** Next byte to read, and just after the last complete line handed out (what `position` reports). */
   #readAt = 0;
   #doneAt = 0;
+  /** The last bytes up to #doneAt, as read (a copy): a refilled file has other bytes there. */
+  #mark: Buffer | undefined;
   /** Only the first open honours `resume` and `from`: a file that appears later is new, read from its start. */
   #first = true;
   #missing = false;
@@ -117,7 +122,7 @@ export class LogFollower {
         }
         if (at.ino !== this.#ino) {
           if (!(await this.#rotate(at.ino))) return;
-        } else if (at.size < this.#readAt) this.#truncate(at.size);
+        } else if (at.size < this.#readAt || (await this.#refilled())) this.#truncate(at.size);
       }
       await this.#read();
       this.#missing = false;
@@ -146,6 +151,7 @@ export class LogFollower {
       this.#fh = fh;
       this.#ino = ino;
       this.#readAt = this.#doneAt = offset;
+      this.#mark = undefined;
       this.#splitter = new LineSplitter(this.#o.maxLineBytes);
       this.#missing = false;
       this.#emit({ kind: 'opened', file: this.#o.file, ino, offset, from });
@@ -178,7 +184,10 @@ export class LogFollower {
       const lines = this.#splitter.push(chunk);
       // Lines complete exactly at LFs, so the last LF of the chunk ends the last line handed out.
       const lf = chunk.lastIndexOf(LF);
-      if (lf !== -1) this.#doneAt = this.#readAt + lf + 1;
+      if (lf !== -1) {
+        this.#doneAt = this.#readAt + lf + 1;
+        this.#mark = Buffer.from(chunk.subarray(Math.max(0, lf + 1 - MARK_BYTES), lf + 1));
+      }
       this.#readAt += bytesRead;
       for (const line of lines) this.#o.onLine(line);
     }
@@ -202,7 +211,17 @@ export class LogFollower {
     this.#emit({ kind: 'truncated', file: this.#o.file, ino: this.#ino ?? 0, size, offset: this.#readAt });
     // A buffered partial line belonged to the content cut away.
     this.#readAt = this.#doneAt = 0;
+    this.#mark = undefined;
     this.#splitter = new LineSplitter(this.#o.maxLineBytes);
+  }
+
+  /** Whether the bytes that ended the last line read are no longer there: truncated, then written past that point. */
+  async #refilled(): Promise<boolean> {
+    const mark = this.#mark;
+    if (mark === undefined || this.#fh === undefined) return false;
+    const now = Buffer.alloc(mark.length);
+    const { bytesRead } = await this.#fh.read(now, 0, now.length, this.#doneAt - mark.length);
+    return bytesRead !== now.length || !now.equals(mark);
   }
 
   async #close(): Promise<void> {
