@@ -3,7 +3,8 @@
 // and truncation from where the last run stopped; its metrics server is at the configured address. Its life is the
 // orchestrator's: a restart is a SIGTERM to the pid in `pidFile` when one is given (a shared process namespace),
 // and holding it down (fencing) is not possible.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { replaceFileSync } from '../base/index.js';
 import type { ChildExit } from './child.js';
 import { TypedEmitter } from './emitter.js';
 import { LogFollower, type FollowPosition } from './log-follower.js';
@@ -137,8 +138,7 @@ export class AttachedConnector extends TypedEmitter<SupervisorEvents> {
     const text = JSON.stringify({ file: this.#o.logFile, ...position });
     if (text === this.#saved) return;
     try {
-      writeFileSync(`${this.#o.positionFile}.tmp`, text);
-      renameSync(`${this.#o.positionFile}.tmp`, this.#o.positionFile);
+      replaceFileSync(this.#o.positionFile, text);
       this.#saved = text;
     } catch {
       // Not saved: the next run starts from `from` instead, which is what a first run does.

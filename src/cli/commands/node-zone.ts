@@ -1,6 +1,5 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import { fetchNodeZone, inClusterAccess, type NodeZone } from '../../collectors/index.js';
-import { write } from '../../base/index.js';
+import { replaceFileSync, write } from '../../base/index.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import { EXIT, type Io } from '../io.js';
 
@@ -15,10 +14,8 @@ export async function nodeZoneCommand(args: readonly string[], io: Io): Promise<
 
   const access = inClusterAccess(io.env, dir, apiServer);
   const found: NodeZone = 'url' in access ? await fetchNodeZone(access, node) : access;
-  // Written whole or not at all: tunnelwatch reads it while a half-written zone would look like a real one.
   try {
-    writeFileSync(`${out}.tmp`, found.ok ? `${found.zone}\n` : '');
-    renameSync(`${out}.tmp`, out);
+    replaceFileSync(out, found.ok ? `${found.zone}\n` : '');
   } catch (error) {
     await write(io.stderr, `tunnelwatch node-zone: cannot write ${out}: ${(error as Error).message}; mount a writable volume there (an emptyDir shared with the tunnelwatch container)\n`);
     return EXIT.failed;

@@ -1,9 +1,10 @@
 // runWithCredentials → StartServer → waitToShutdown (cmd/cloudflared/tunnel/cmd.go) for the emulator: the
 // start-up lines, the metrics server, the edge proxy and control endpoint, the supervisor, and the
 // shutdown: a signal starts the graceful path bounded by --grace-period, a supervisor error the fatal one.
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { replaceFileSync } from '../../base/index.js';
 import type { CloudflaredConfig } from '../../cloudflared/config/index.js';
 import { BUILD_TIME } from './args.js';
 import { Latch, sleep, type Clock, type Random } from './clock.js';
@@ -192,9 +193,7 @@ export async function runTunnel(input: TunnelInput): Promise<number> {
       });
   if (control) addresses.control = control.address;
   if (knobs.portsFile !== undefined) {
-    const tmp = `${knobs.portsFile}.${String(process.pid)}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(addresses)}\n`);
-    renameSync(tmp, knobs.portsFile);
+    replaceFileSync(knobs.portsFile, `${JSON.stringify(addresses)}\n`);
   }
 
   // waitToShutdown
