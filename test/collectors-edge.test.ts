@@ -65,7 +65,7 @@ describe('a healthy tunnel', () => {
     await connector(api.origin, CONNECTOR_B).register(0);
     const { edge } = collector(api.url, clock.now);
     const seen: Observation[] = [];
-    const runner = new CollectorRunner([edge], (o) => seen.push(o), { now: clock.now });
+    const runner = new CollectorRunner([edge], (batch) => seen.push(...batch), { now: clock.now });
     await runner.runOnce('edge');
 
     expect(requests.map((r) => `${r.method} ${r.path} ${String(r.status)}`).sort()).toEqual([

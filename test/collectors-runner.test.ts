@@ -50,7 +50,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 function start(collectors: Collector[], sink: (o: Observation) => void = () => undefined): CollectorRunner {
-  runner = new CollectorRunner(collectors, sink, { now: () => Date.now(), monotonic: () => Date.now() });
+  runner = new CollectorRunner(collectors, (batch) => { for (const o of batch) sink(o); }, { now: () => Date.now(), monotonic: () => Date.now() });
   runner.start();
   return runner;
 }
@@ -169,13 +169,21 @@ describe('stop and runOnce', () => {
     expect(long.starts).toHaveLength(1);
   });
 
+  it('hands one run\'s observations to the sink in one call', async () => {
+    const many = fake('many', 1000, (ctx) => Promise.resolve([tick(ctx.now()), tick(ctx.now()), tick(ctx.now())]));
+    const calls: number[] = [];
+    runner = new CollectorRunner([many.collector], (batch) => calls.push(batch.length), { now: () => Date.now(), monotonic: () => Date.now() });
+    await runner.runOnce('many');
+    expect(calls).toEqual([3]);
+  });
+
   it('runOnce(name) runs now and resolves when done; it joins a run in flight instead of starting another', async () => {
     const slow = fake('slow', 1000, async (ctx) => {
       await sleep(200, ctx.signal);
       return [tick(ctx.now())];
     });
     const seen: Observation[] = [];
-    runner = new CollectorRunner([slow.collector], (o) => seen.push(o), { now: () => Date.now(), monotonic: () => Date.now() });
+    runner = new CollectorRunner([slow.collector], (batch) => seen.push(...batch), { now: () => Date.now(), monotonic: () => Date.now() });
     const first = runner.runOnce('slow');
     const joined = runner.runOnce();
     await vi.advanceTimersByTimeAsync(200);

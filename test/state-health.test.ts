@@ -296,3 +296,29 @@ describe('HealthModel: transitions and values', () => {
     );
   });
 });
+
+describe('HealthModel: a collector run folded in at once', () => {
+  const keys = ['a', 'b', 'c'];
+  const round = (at: number, ok: boolean): Observation[] => keys.map((key) => probe(at, key, ok));
+  const runs = [round(T + 1, true), round(T + 2, false), round(T + 3, false), round(T + 4, false)];
+
+  it('ends where folding the results one by one ends', () => {
+    const { model: one } = run([proc(T, 'running'), targets(T, keys), ...runs.flat()]);
+    const batched = new HealthModel(OPTIONS, T0);
+    batched.applyAll([proc(T, 'running'), targets(T, keys)]);
+    for (const r of runs) batched.applyAll(r);
+    expect(batched.snapshot.origins).toEqual(one.snapshot.origins);
+    expect(batched.snapshot.reasons).toEqual(one.snapshot.reasons);
+    expect(batched.snapshot.state).toBe(one.snapshot.state);
+    expect(batched.snapshot.at).toBe(T + 4);
+  });
+
+  it('keeps the origin views while no origin changed, so a log line costs no comparison of them', () => {
+    const { model } = run([proc(T, 'running'), targets(T, keys), ...runs.flat()]);
+    const views = model.snapshot.origins;
+    model.apply(retrying(T + 5, 0));
+    expect(model.snapshot.origins).toBe(views);
+    model.apply(probe(T + 6, 'a', true));
+    expect(model.snapshot.origins).not.toBe(views);
+  });
+});

@@ -58,18 +58,21 @@ interface Slot {
   controller?: AbortController;
 }
 
+/** Takes one run's observations together, so a hundred probe results are folded into the health once. */
+export type ObservationSink = (observations: readonly Observation[]) => void;
+
 type Outcome = { readonly observations: readonly Observation[] } | { readonly error: unknown };
 
 export class CollectorRunner {
   readonly #slots = new Map<string, Slot>();
   readonly #stats = new Map<string, CollectorStats>();
-  readonly #sink: (o: Observation) => void;
+  readonly #sink: ObservationSink;
   readonly #now: () => number;
   readonly #monotonic: () => number;
   readonly #timers: RunnerTimers;
   #started = false;
 
-  constructor(collectors: readonly Collector[], sink: (o: Observation) => void, options: RunnerOptions = {}) {
+  constructor(collectors: readonly Collector[], sink: ObservationSink, options: RunnerOptions = {}) {
     for (const collector of collectors) {
       if (this.#slots.has(collector.name)) throw new Error(`two collectors are named "${collector.name}"; collector names must be unique`);
       this.#slots.set(collector.name, { collector });
@@ -180,7 +183,7 @@ export class CollectorRunner {
   #emit(outcome: Outcome): string | undefined {
     if ('error' in outcome) return describe(outcome.error);
     try {
-      for (const observation of outcome.observations) this.#sink(observation);
+      if (outcome.observations.length > 0) this.#sink(outcome.observations);
       return undefined;
     } catch (error) {
       return `the observation sink threw: ${describe(error)}`;

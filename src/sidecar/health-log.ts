@@ -38,6 +38,20 @@ export function describeChanges(before: HealthSnapshot, after: HealthSnapshot, d
       },
     });
   }
+  // The model keeps the same array while no origin changed, so a log line costs no comparison here.
+  if (before.origins !== after.origins) out.push(...originChanges(before, after));
+  if (before.edge.status !== after.edge.status) {
+    out.push({
+      level: after.edge.status === 'unknown' ? 'warn' : 'info',
+      message: `edge view ${before.edge.status} -> ${after.edge.status}${after.edge.error === undefined ? '' : `: ${after.edge.error}`}`,
+      fields: { event: 'edge_change', from: before.edge.status, to: after.edge.status },
+    });
+  }
+  return out;
+}
+
+function originChanges(before: HealthSnapshot, after: HealthSnapshot): Change[] {
+  const out: Change[] = [];
   const was = new Map(before.origins.map((o) => [o.key, o.state]));
   for (const o of after.origins) {
     const previous = was.get(o.key);
@@ -46,13 +60,6 @@ export function describeChanges(before: HealthSnapshot, after: HealthSnapshot, d
       level: o.state === 'down' ? 'warn' : 'info',
       message: `origin ${o.key} ${o.state}${o.state === 'down' && o.reason !== undefined ? `: ${o.reason}` : ''}`,
       fields: { event: 'origin_change', origin: o.key, from: previous ?? 'unknown', to: o.state, ...(o.reason === undefined ? {} : { reason: o.reason }) },
-    });
-  }
-  if (before.edge.status !== after.edge.status) {
-    out.push({
-      level: after.edge.status === 'unknown' ? 'warn' : 'info',
-      message: `edge view ${before.edge.status} -> ${after.edge.status}${after.edge.error === undefined ? '' : `: ${after.edge.error}`}`,
-      fields: { event: 'edge_change', from: before.edge.status, to: after.edge.status },
     });
   }
   return out;

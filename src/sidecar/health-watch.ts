@@ -97,7 +97,7 @@ export class HealthWatch {
     this.tunnelChecks = settings.endToEnd.urls.length > 0 ? tunnelChecksCollector(settings.endToEnd) : undefined;
     const optional = [this.edge, this.edgeReach, this.tunnelChecks].filter((c): c is NonNullable<typeof c> => c !== undefined);
     const collectors: Collector[] = [connector, this.origins, ...optional];
-    this.runner = new CollectorRunner(collectors, (obs) => { this.observe(obs); }, { now: this.#now });
+    this.runner = new CollectorRunner(collectors, (batch) => { this.observeAll(batch); }, { now: this.#now });
     if (e.apiToken === undefined) this.#log.info('edge view off: set edge.apiToken (a read-only Cloudflare API token), edge.accountId and edge.tunnelId to compare with what Cloudflare sees');
     else if (this.edge === undefined) this.#log.warn('edge view off: edge.apiToken is set but edge.accountId or edge.tunnelId is missing, and no readable tunnel token (cloudflared.token or cloudflared.tokenFile) names them');
     const file = settings.cloudflared.config;
@@ -164,16 +164,23 @@ export class HealthWatch {
   }
 
   observe(o: Observation): void {
-    // Re-exported values are current or absent: a failed poll or another process voids the last ones.
-    if (o.kind === 'metrics') this.#metrics = o.ok ? o.metrics : undefined;
-    if (o.kind === 'process') this.#metrics = undefined;
+    this.observeAll([o]);
+  }
+
+  /** A collector run's observations, folded in together: what changed is logged and diagnosed once for them. */
+  observeAll(observations: readonly Observation[]): void {
+    for (const o of observations) {
+      // Re-exported values are current or absent: a failed poll or another process voids the last ones.
+      if (o.kind === 'metrics') this.#metrics = o.ok ? o.metrics : undefined;
+      if (o.kind === 'process') this.#metrics = undefined;
+    }
     const before = this.model.snapshot;
-    const after = this.model.apply(o);
+    const after = this.model.applyAll(observations);
     if (before.state !== after.state) {
       pointSpan('state transition', { from: before.state, to: after.state, reasons: after.reasons.map((r) => r.code).join(',') });
     }
     for (const change of describeChanges(before, after, () => this.diagnosis)) this.#log[change.level](change.fields, change.message);
-    if (o.kind !== 'log') this.#announce();
+    if (observations.some((o) => o.kind !== 'log')) this.#announce();
     if (before.state !== after.state) this.#onStateChange?.(before, after);
   }
 

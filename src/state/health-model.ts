@@ -11,7 +11,7 @@ import type { EdgeConnector, Observation, ProcessObservation, TunnelStatus } fro
 import { applyOriginProbe, applyOriginTargets, initialOrigins, originViews, type OriginsState } from './origin-health.js';
 import { assess, hasEvidence, stateReasons } from './reasons.js';
 import { freshRefusals, refusalCause, refusalLogged, registered, serverErrorsPolled, type Refusals } from './refusals.js';
-import type { ConnectionView, EdgeView, HealthSnapshot, Reason, StateTransition } from './snapshot.js';
+import type { ConnectionView, EdgeView, HealthSnapshot, OriginView, Reason, StateTransition } from './snapshot.js';
 
 export interface HealthOptions {
   expectedConnections: number;
@@ -96,6 +96,8 @@ export class HealthModel {
     everOk: false,
   };
   #origins: OriginsState = initialOrigins;
+  /** The views of `#origins`, kept while it is the same object: most observations (a log line) leave it alone. */
+  #originViews: { readonly of: OriginsState; readonly views: readonly OriginView[]; readonly down: readonly string[] } = { of: initialOrigins, views: [], down: [] };
   #timers: DisagreementTimers = {};
 
   constructor(options: HealthOptions, startedAt: number) {
@@ -112,7 +114,21 @@ export class HealthModel {
 
   /** Folds one observation in and returns the new snapshot. */
   apply(o: Observation): HealthSnapshot {
-    const at = Math.max(o.at, this.#current.at);
+    return this.applyAll([o]);
+  }
+
+  /** Folds observations in order (e.g. one collector run's) and derives one snapshot after the last. */
+  applyAll(observations: readonly Observation[]): HealthSnapshot {
+    let at = this.#current.at;
+    for (const o of observations) {
+      at = Math.max(o.at, at);
+      this.#fold(o, at);
+    }
+    this.#current = this.#derive(at, this.#current);
+    return this.#current;
+  }
+
+  #fold(o: Observation, at: number): void {
     switch (o.kind) {
       case 'process':
         this.#onProcess(o, at);
@@ -149,8 +165,6 @@ export class HealthModel {
       case 'tick':
         break;
     }
-    this.#current = this.#derive(at, this.#current);
-    return this.#current;
   }
 
   #onProcess(o: ProcessObservation, at: number): void {
@@ -234,7 +248,11 @@ export class HealthModel {
       if (this.#readyFailing !== undefined) unreachable.push(`/ready poll failing: ${this.#readyFailing}`);
       if (this.#metricsFailing !== undefined) unreachable.push(`/metrics poll failing: ${this.#metricsFailing}`);
     }
-    const origins = originViews(this.#origins);
+    if (this.#originViews.of !== this.#origins) {
+      const views = originViews(this.#origins);
+      this.#originViews = { of: this.#origins, views, down: views.filter((v) => v.state === 'down').map((v) => v.key) };
+    }
+    const origins = this.#originViews.views;
     const assessment = assess({
       phase,
       lastExit: this.#process.lastExit,
@@ -250,7 +268,7 @@ export class HealthModel {
       disagreements: tracked.due,
       edgeError: this.#edge.error,
       edgeEverOk: this.#edge.everOk,
-      originsDown: origins.filter((v) => v.state === 'down').map((v) => v.key),
+      originsDown: this.#originViews.down,
       originsTotal: origins.length,
     });
 
