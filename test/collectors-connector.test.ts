@@ -76,7 +76,7 @@ describe('against an emulated cloudflared', () => {
 describe('failure cases', () => {
   it('produces nothing, and makes no request, while the metrics address is unknown', async () => {
     let calls = 0;
-    const collector = connectorCollector({ metricsAddress: () => undefined, intervalMs: 1000, fetch: () => { calls += 1; return Promise.reject(new Error('no')); } });
+    const collector = connectorCollector({ metricsAddress: () => undefined, intervalMs: 1000, get: () => { calls += 1; return Promise.reject(new Error('no')); } });
     expect(await collector.collect(ctx())).toEqual([]);
     expect(calls).toBe(0);
   });
@@ -88,7 +88,7 @@ describe('failure cases', () => {
     const obs = await connectorCollector({ metricsAddress: () => address, intervalMs: 1000 }).collect(ctx());
     expect(ready(obs)).toMatchObject({ ok: false });
     const r = ready(obs);
-    expect(r?.ok === false && r.error).toBe(`GET http://${address}/ready failed: fetch failed: connect ECONNREFUSED ${address}`);
+    expect(r?.ok === false && r.error).toBe(`GET http://${address}/ready failed: connect ECONNREFUSED ${address}`);
     const m = metrics(obs);
     expect(m?.ok === false && m.error).toMatch(new RegExp(`^GET http://${address}/metrics failed: .*ECONNREFUSED`));
   });

@@ -6,6 +6,7 @@ import { parseJsonObject } from '../cloudflared/log/index.js';
 import type { MetricsObservation, Observation, ReadyObservation } from '../state/index.js';
 import { inSpan } from '../telemetry/tracing/index.js';
 import { errorChain, type Collector, type CollectContext } from './collector.js';
+import { type LocalAnswer, localGet, LocalGetTimeout } from './local-get.js';
 
 export interface ConnectorCollectorOptions {
   /** host:port of cloudflared's metrics server; undefined until known (the cycle then produces nothing). */
@@ -14,7 +15,7 @@ export interface ConnectorCollectorOptions {
   readonly intervalMs: number;
   /** Per-request timeout (default 80 % of the interval, at most 5 s, so it fires before the run's deadline). */
   readonly timeoutMs?: number;
-  readonly fetch?: typeof fetch;
+  readonly get?: typeof localGet;
   /**
    * The connector's current configuration from /config (`version` -1 for a locally managed tunnel), e.g. to
    * derive origin targets. Called on the first good answer and whenever the body changes; without it /config
@@ -25,11 +26,7 @@ export interface ConnectorCollectorOptions {
 
 /** Bodies beyond this are not cloudflared's (its /metrics is ~100 kB); reading stops there. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
-
-interface Answer {
-  readonly status: number;
-  readonly text: string;
-}
+const TOO_LARGE_HINT = "is cloudflared.metrics the connector's metrics address?";
 
 /** The parts of cloudflared's /ready body used here; undefined when the body is not that JSON. */
 export function parseReadyBody(text: string): { readyConnections: number; connectorId?: string } | undefined {
@@ -51,33 +48,19 @@ export function parseConfigBody(text: string): { version: number; config: unknow
 
 const snippet = (text: string): string => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 
-async function readCapped(res: Response, url: string): Promise<string> {
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      throw new Error(`GET ${url} sent more than ${String(MAX_BODY_BYTES / 1024 / 1024)} MiB; is cloudflared.metrics the connector's metrics address?`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 class ConnectorCollector implements Collector {
   readonly name = 'connector';
   readonly intervalMs: number;
   readonly #o: ConnectorCollectorOptions;
   readonly #timeoutMs: number;
-  readonly #fetch: typeof fetch;
+  readonly #getter: typeof localGet;
   #lastConfigText: string | undefined;
 
   constructor(options: ConnectorCollectorOptions) {
     this.#o = options;
     this.intervalMs = options.intervalMs;
     this.#timeoutMs = options.timeoutMs ?? Math.max(1, Math.min(5000, Math.floor(options.intervalMs * 0.8)));
-    this.#fetch = options.fetch ?? fetch;
+    this.#getter = options.get ?? localGet;
   }
 
   async collect(ctx: CollectContext): Promise<readonly Observation[]> {
@@ -136,18 +119,15 @@ class ConnectorCollector implements Collector {
   }
 
   /** One GET in its own span, its answer checked by `read` there too; rejects with an error naming the URL. */
-  #get<T>(url: string, signal: AbortSignal, read: (answer: Answer) => T): Promise<T> {
+  #get<T>(url: string, signal: AbortSignal, read: (answer: LocalAnswer) => T): Promise<T> {
     return inSpan(`GET ${new URL(url).pathname}`, { 'url.full': url }, async (span) => {
-      const timeout = AbortSignal.timeout(this.#timeoutMs);
-      let answer: Answer;
+      let answer: LocalAnswer;
       try {
-        const res = await this.#fetch(url, { signal: AbortSignal.any([signal, timeout]) });
-        span.setAttribute('http.response.status_code', res.status);
-        answer = { status: res.status, text: await readCapped(res, url) };
+        answer = await this.#getter(url, { signal, timeoutMs: this.#timeoutMs, maxBytes: MAX_BODY_BYTES, tooLargeHint: TOO_LARGE_HINT });
+        span.setAttribute('http.response.status_code', answer.status);
       } catch (error) {
-        if (timeout.aborted) throw new Error(`GET ${url} timed out after ${String(this.#timeoutMs / 1000)}s`, { cause: error });
+        if (error instanceof LocalGetTimeout) throw new Error(`GET ${url} ${error.message}`, { cause: error });
         if (signal.aborted) throw new Error(`GET ${url} aborted: ${errorChain(signal.reason)}`, { cause: error });
-        if (error instanceof Error && error.message.startsWith(`GET ${url}`)) throw error;
         throw new Error(`GET ${url} failed: ${errorChain(error)}`, { cause: error });
       }
       return read(answer);
