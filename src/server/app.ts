@@ -65,6 +65,14 @@ export interface ServerOptions {
   readonly limits?: ServerLimits;
 }
 
+/**
+ * The routes take no bodies and declare no schemas, so fastify's default compilers (Ajv with its formats and
+ * fast-json-stringify, about 250 modules) are never needed; these stand-ins keep them from loading at all.
+ */
+const noSchemas = (): never => {
+  throw new Error('tunnelwatch\'s HTTP routes declare no JSON schemas; check a route\'s input in its handler instead');
+};
+
 export function buildServer(options: ServerOptions): FastifyInstance {
   const limits = options.limits ?? SERVER_LIMITS;
   // Node checks the header and request deadlines every connectionsCheckingInterval (30 s by default); fastify's
@@ -77,7 +85,13 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     server.maxConnections = limits.maxConnections;
     return server;
   };
-  const common = { serverFactory, requestTimeout: limits.requestTimeoutMs, keepAliveTimeout: limits.keepAliveTimeoutMs, maxRequestsPerSocket: limits.maxRequestsPerSocket };
+  const common = {
+    serverFactory,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
+  };
   const app: FastifyInstance = options.loggerInstance ? Fastify({ ...common, loggerInstance: options.loggerInstance }) : Fastify({ ...common, logger: false });
   const now = options.now ?? Date.now;
   const guard = bearerGuard(options.server);

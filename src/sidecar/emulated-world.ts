@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from '../config/index.js';
-import { startDemoStack, type DemoStack } from '../emulator/demo-stack.js';
+import type { DemoStack } from '../emulator/demo-stack.js';
 import { Secret } from '../base/index.js';
 
 export interface EmulatedWorld {
@@ -25,6 +25,8 @@ export interface WorldOptions {
 
 /** Starts the world and fills in the token and edge settings that were not given. */
 export async function startEmulatedWorld(settings: Settings, options: WorldOptions = {}): Promise<EmulatedWorld> {
+  // Loaded here: a sidecar given a real tunnel never needs the API emulator's code in its memory.
+  const { startDemoStack } = await import('../emulator/demo-stack.js');
   const stack = await startDemoStack({ replicas: options.otherReplicas ?? 0, ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }) });
   const token = stack.api.tunnelToken(stack.accountId, stack.tunnelId);
   if (token === undefined) {

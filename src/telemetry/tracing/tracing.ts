@@ -3,7 +3,6 @@
 // whether to start it, rejects bad values up front with a message naming the variable, and bounds shutdown.
 import { context, diag, propagation, trace } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 type Env = Record<string, string | undefined>;
 
@@ -154,10 +153,10 @@ function describeOn(env: Env, serviceName: string): string {
   return `traces on: ${parts.join(' and ')} as service ${serviceName}${sampler === undefined ? '' : `, sampler ${sampler}`}`;
 }
 
-function serviceNameOf(env: Env, fallback: string): string {
+function serviceNameOf(env: Env, fallback: string, serviceNameKey: string): string {
   const fromAttributes = list(env, 'OTEL_RESOURCE_ATTRIBUTES')
     .map((entry) => entry.split('='))
-    .find(([key]) => key?.trim() === ATTR_SERVICE_NAME)?.[1];
+    .find(([key]) => key?.trim() === serviceNameKey)?.[1];
   return value(env, 'OTEL_SERVICE_NAME') ?? (fromAttributes === undefined ? fallback : decodeURIComponent(fromAttributes.trim()));
 }
 
@@ -210,10 +209,12 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const problems = problemsOf(env);
   if (problems.length > 0) throw new TracingConfigError(`invalid OpenTelemetry settings: ${problems.join('; ')}`);
 
-  // Loaded only when tracing is on: the SDK brings every exporter (gRPC, protobuf) and slows every start.
-  const [{ NodeSDK }, { defaultResource, resourceFromAttributes }] = await Promise.all([
+  // Loaded only when tracing is on: the SDK brings every exporter (gRPC, protobuf) and slows every start, and the
+  // semantic conventions are some 300 kB of source kept in memory for two names.
+  const [{ NodeSDK }, { defaultResource, resourceFromAttributes }, { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION }] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/resources'),
+    import('@opentelemetry/semantic-conventions'),
   ]);
 
   const fallbackName = options.serviceName ?? DEFAULT_SERVICE_NAME;
@@ -232,7 +233,7 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
   let stopping: Promise<void> | undefined;
   return {
     enabled: true,
-    describe: describeOn(env, serviceNameOf(env, fallbackName)),
+    describe: describeOn(env, serviceNameOf(env, fallbackName, ATTR_SERVICE_NAME)),
     shutdown: () => (stopping ??= boundedShutdown(sdk, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS)),
   };
 }
