@@ -1,7 +1,9 @@
 // Throughput of the log pipeline from a real child process: lines a child writes on stderr, read by the
 // supervisor's Child, parsed, turned into records, redacted and made durable in the Loki spool; then the same
 // with the shipper pushing to a local Loki receiver (node:http in this process, counting lines); beside a bare
-// JSON.parse loop over the same lines, and the RSS peak of each stage. Prints figures; not a test.
+// JSON.parse loop over the same lines, and the RSS peak of each stage. As in the sidecar, a backlog beyond the
+// pipeline's bound pauses the reading of the child's pipe (the writer then waits on it), so the stages measure the
+// path a flood takes rather than a corpus queued whole in memory. Prints figures; not a test.
 // Run: npm run build && node dist/bench/log-pipeline.bench.js   (BENCH_LINES=N to change the corpus size,
 // BENCH_FORMAT=otel|ecs for the records in another logs.format; default pino)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -102,7 +104,14 @@ async function childToSpool(name: string, file: string, lokiUrl: string, shipped
   const dir = mkdtempSync(join(tmpdir(), 'tw-bench-spool-'));
   const rss = new RssPeak();
   const sink = await openLokiSink({ url: lokiUrl, labels: {}, batchMaxRecords: 1000, batchMaxBytes: 1 << 20 }, { dir, maxBytes: 8 * 1024 ** 3 });
-  const pipeline = new LogPipeline({ redactor: new Redactor(SECRETS), serialise: recordSerialiser(FORMAT, VERSION), sinks: [sink] });
+  // As in the sidecar: a backlog beyond the pipeline's bound pauses the reading of the child's pipe.
+  const reader: { child?: Child } = {};
+  const pipeline = new LogPipeline({
+    redactor: new Redactor(SECRETS),
+    serialise: recordSerialiser(FORMAT, VERSION),
+    sinks: [sink],
+    onPressure: (saturated) => { reader.child?.pauseOutput(saturated); },
+  });
   const labels: RecordLabels = { tunnel_id: '6ff42ae2-765d-4adf-8112-31c55c1551ef', replica: 'bench' };
   let read = 0;
   const started = performance.now();
@@ -119,6 +128,7 @@ async function childToSpool(name: string, file: string, lokiUrl: string, shipped
       },
     },
   );
+  reader.child = child;
   const exit = await child.exited;
   if (exit.code !== 0) throw new Error(`the writer child failed: ${JSON.stringify(exit)}`);
   await pipeline.close();
