@@ -52,7 +52,8 @@ function once(url: string, o: LocalGetOptions): Promise<LocalAnswer> {
     const onAbort = (): void => { fail(o.signal.reason); };
     const timer = setTimeout(() => { fail(new LocalGetTimeout(`timed out after ${String(o.timeoutMs / 1000)}s`)); }, o.timeoutMs);
     o.signal.addEventListener('abort', onAbort, { once: true });
-    req.once('error', (error: NodeJS.ErrnoException) => {
+    // `on`, not `once`: destroying a request can emit a second error, which must not go unheard.
+    req.on('error', (error: NodeJS.ErrnoException) => {
       fail(req.reusedSocket && error.code === 'ECONNRESET' ? new ReusedSocketReset(error.message) : error);
     });
     req.once('response', (res) => {
@@ -63,7 +64,7 @@ function once(url: string, o: LocalGetOptions): Promise<LocalAnswer> {
         if (size > o.maxBytes) fail(new Error(`the answer is larger than ${String(o.maxBytes / 1024 / 1024)} MiB; ${o.tooLargeHint}`));
         else chunks.push(chunk);
       });
-      res.once('error', fail);
+      res.on('error', fail);
       res.once('end', () => {
         clearTimeout(timer);
         o.signal.removeEventListener('abort', onAbort);
