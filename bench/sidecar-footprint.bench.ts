@@ -13,11 +13,11 @@
 // goes to tunnelwatch's node, since NODE_OPTIONS refuses --cpu-prof)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeTunnelToken } from '../src/cloudflared/token.js';
-import { clockTicks, closeHttp, cpuTicks, httpRequest, mean, rssBytes, sleep, startApiProcess, startOriginFarm, startTunnelwatch, terminate } from './support.js';
+import { clockTicks, closeHttp, cpuTicks, httpRequest, mean, peakRssBytes, rssBytes, sleep, startApiProcess, startOriginFarm, startTunnelwatch, terminate } from './support.js';
 
 const ORIGINS = Number(process.env.BENCH_ORIGINS ?? 100);
 const REST_AFTER_S = Number(process.env.BENCH_REST_AFTER_S ?? 60);
@@ -43,11 +43,6 @@ interface Watched {
 }
 
 const watch = (name: string, pid: number): Watched => ({ name, pid, windows: WINDOWS.map(() => ({ rss: [], ticks: 0 })) });
-
-function peakRssBytes(pid: number): number {
-  const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : NaN;
-}
 
 function settingsYaml(ports: readonly number[]): string {
   const targets = ports.map((port, i) => `    - { name: o${String(i + 1)}, url: "http://127.0.0.1:${String(port)}/" }`);

@@ -39,11 +39,17 @@ export function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-/** Resident set size of a process in bytes (VmRSS of /proc/<pid>/status). */
-export function rssBytes(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
+/** A size field of /proc/<pid>/status in bytes. */
+function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
   return match ? Number(match[1]) * 1024 : NaN;
 }
+
+/** Resident set size of a process in bytes (VmRSS). */
+export const rssBytes = (pid: number): number => statusBytes(pid, 'VmRSS');
+
+/** The peak of its resident set size in bytes (VmHWM). */
+export const peakRssBytes = (pid: number): number => statusBytes(pid, 'VmHWM');
 
 export async function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return true;

@@ -9,5 +9,5 @@ export { tunnelCheckMetrics } from './tunnel-check-metrics.js';
 export { tunnelChecksCollector, type TunnelChecksCollector } from './tunnel-checks.js';
 export { boundedFetch } from './bounded-fetch.js';
 export { tunnelClient } from './cloudflare-sdk.js';
-export { CollectorRunner, type CollectorStats, type ObservationSink } from './runner.js';
+export { CollectorRunner, type CollectorStats } from './runner.js';
 export { fetchNodeZone, inClusterAccess, ZONE_VALUE, type NodeZone } from './node-zone.js';
