@@ -1,18 +1,20 @@
-// The Cloudflare SDK reads a whole answer into memory; the edge collector gives it a fetch that stops at 8 MiB.
+// The Cloudflare SDK reads a whole answer into memory; the edge collector gives it a fetch that stops at 8 MiB: its
+// own over node:http (which reads the answer before it resolves), or a given fetch wrapped (which fails while read).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { boundedFetch } from '../src/collectors/bounded-fetch.js';
 
-let server: Server | undefined;
+const servers: Server[] = [];
 afterEach(async () => {
-  const s = server;
-  server = undefined;
-  if (s !== undefined) await new Promise((resolve) => s.close(resolve));
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => {
+    s.closeAllConnections();
+    s.close(resolve);
+  })));
 });
 
 async function serve(bytes: number, declare: boolean): Promise<string> {
-  server = createServer((_req, res) => {
+  const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', ...(declare ? { 'content-length': String(bytes) } : {}) });
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     let left = bytes;
@@ -30,7 +32,8 @@ async function serve(bytes: number, declare: boolean): Promise<string> {
     res.on('error', () => undefined);
     pump();
   });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/`;
 }
 
@@ -42,7 +45,12 @@ describe('boundedFetch', () => {
 
   it('stops reading an answer of unknown length once it passes the bound', async () => {
     const url = await serve(3 << 20, false);
-    const res = await boundedFetch(1 << 20)(url);
+    await expect(boundedFetch(1 << 20)(url)).rejects.toThrow('the API answer is longer, more than the 1048576 bytes read at most');
+  });
+
+  it('bounds a given fetch too: by Content-Length, then while its body is read', async () => {
+    await expect(boundedFetch(1 << 20, fetch)(await serve(2 << 20, true))).rejects.toThrow('the API answer is 2097152 bytes');
+    const res = await boundedFetch(1 << 20, fetch)(await serve(3 << 20, false));
     await expect(res.text()).rejects.toThrow('the API answer is longer, more than the 1048576 bytes read at most');
   });
 

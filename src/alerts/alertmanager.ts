@@ -2,6 +2,7 @@
 // behind a balancer: each must hold every alert for the cluster to deduplicate), with its own record of what
 // it acknowledged, so one being down neither stops nor delays the others, and what it missed is sent again
 // on the next tick. Firing alerts are re-sent every resendInterval; resolved ones while the engine keeps them.
+import { createHttpFetch } from '../base/index.js';
 import type { AlertInstance, LogFn } from './engine.js';
 
 export type Outcome = 'success' | 'rejected' | 'error';
@@ -31,6 +32,8 @@ export interface PostableAlert {
 // Prometheus sends at most this many alerts per request.
 const MAX_BATCH = 256;
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** Alertmanager answers a post with a few bytes, or an error of a few hundred. */
+const alertmanagerFetch = createHttpFetch({ maxBytes: 1 << 20 });
 
 interface Delivered {
   readonly state: 'firing' | 'resolved';
@@ -70,7 +73,7 @@ export class AlertmanagerClient {
   constructor(options: AlertmanagerOptions) {
     this.#options = options;
     this.#targets = options.urls.map((u) => new Target(u));
-    this.#fetch = options.fetch ?? fetch;
+    this.#fetch = options.fetch ?? alertmanagerFetch;
   }
 
   /** Starts sending what each Alertmanager is due; an Alertmanager whose previous request is still open is skipped. */

@@ -11,7 +11,7 @@ const TIMEOUT_MS = 3000;
 export type Exposition = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly why: string };
 
 /** Asks the connector at `address()` for its metrics and keeps its own families; says why when it cannot. */
-export function connectorExposition(address: () => string | undefined, fetchImpl: typeof fetch = fetch): () => Promise<Exposition> {
+export function connectorExposition(address: () => string | undefined, fetchImpl?: typeof fetch): () => Promise<Exposition> {
   const get = boundedFetch(MAX_BYTES, fetchImpl, { answer: "the connector's /metrics answer", fix: 'check that cloudflared.metrics is the address of a cloudflared' });
   return async () => {
     const at = address();

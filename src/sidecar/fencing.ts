@@ -4,6 +4,7 @@
 // has answered again for fencing.unfenceAfter, or too few siblings serve any more, it starts again. Every fence and
 // unfence is a record, a span, a count and (through the alerts' `fence` annotation) part of this replica's alerts.
 import { resolve4, resolve6 } from 'node:dns/promises';
+import { createHttpFetch } from '../base/index.js';
 import type { Settings } from '../config/index.js';
 import { goSplitHostPort } from '../go/index.js';
 import { fenceVerdict, type HealthSnapshot, type PeerView } from '../state/index.js';
@@ -11,6 +12,9 @@ import { HeldWatch, type Connector } from '../supervisor/index.js';
 import type { Logger } from '../telemetry/logs/index.js';
 import { computedCounter, computedGauge, type MetricSet, single } from '../telemetry/metrics/index.js';
 import { pointSpan } from '../telemetry/tracing/index.js';
+
+/** A peer's /status lists its origins; a few megabytes is far more than a real one. */
+const peerFetch = createHttpFetch({ maxBytes: 8 << 20 });
 
 export interface FenceState {
   readonly fenced: boolean;
@@ -142,7 +146,7 @@ export class Fencing {
   async #peer(url: string): Promise<PeerView> {
     const token = this.#o.settings.server.authToken;
     try {
-      const res = await fetch(`${url.replace(/\/+$/, '')}/status`, {
+      const res = await peerFetch(`${url.replace(/\/+$/, '')}/status`, {
         headers: token === undefined || token.isEmpty ? {} : { authorization: `Bearer ${token.reveal()}` },
         signal: AbortSignal.timeout(Math.min(5000, this.#o.settings.fencing.interval)),
       });

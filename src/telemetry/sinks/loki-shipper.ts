@@ -1,11 +1,14 @@
 import { open } from 'node:fs/promises';
-import type { Secret } from '../../base/index.js';
+import { createHttpFetch, type Secret } from '../../base/index.js';
 import { buildPushBody, type LokiRecord } from './loki-push.js';
 import { Redactor } from '../logs/index.js';
 import type { Spool, SpoolBatch } from './spool.js';
 import { SpoolDrain, type DrainOptions } from './spool-drain.js';
 import { firstLine, readLokiAnswer, type LokiAnswer } from './loki-answer.js';
 import { fitting, PushSize } from './loki-push-size.js';
+
+/** Loki answers a push with a few bytes, or a reason of a few hundred; more is not Loki. */
+const lokiFetch = createHttpFetch({ maxBytes: 1 << 20 });
 
 /**
  * Ships spooled records to Loki: peek a batch, POST it in pushes of at most `PushSize` bytes of lines, commit only
@@ -156,7 +159,7 @@ export class LokiShipper extends SpoolDrain<LokiRecord> {
     if (auth) headers.authorization = `Basic ${basic(auth)}`;
     const signal = AbortSignal.any([AbortSignal.timeout(this.#o.timeoutMs ?? 10_000), this.signal]);
     try {
-      const res = await (this.#o.fetch ?? fetch)(this.#o.url, { method: 'POST', headers, body: JSON.stringify(buildPushBody(records)), signal });
+      const res = await (this.#o.fetch ?? lokiFetch)(this.#o.url, { method: 'POST', headers, body: JSON.stringify(buildPushBody(records)), signal });
       const text = this.#redactor.text(await res.text());
       return readLokiAnswer(res.status, text, this.#o.url, parseRetryAfter(res.headers.get('retry-after'), this.now()));
     } catch (e) {
