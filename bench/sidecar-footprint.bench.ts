@@ -1,15 +1,18 @@
 // Footprint of `tunnelwatch run --cloudflared emulator` as a real sidecar runs it: a tunnel token and an edge API
 // token are given, so tunnelwatch holds no emulated world of its own. The Cloudflare API emulator (`tunnelwatch
-// emulate api`) is a separate process, the supervised emulated cloudflared is tunnelwatch's child, and the 100 extra
-// origins are served by another child of the bench. Measured: resident memory (VmRSS) and CPU (utime+stime from
-// /proc/<pid>/stat) of each process, beside a bare `node -e "setInterval(()=>{},1000)"`, in two windows:
+// emulate api`) is a separate process and the supervised emulated cloudflared is tunnelwatch's child. Two set-ups,
+// one after the other: the default one (the tunnel only, which is what "idle" means for the CPU target), and one
+// with 100 extra origins, served by another child of the bench, probed every 15 s. Measured: resident memory
+// (VmRSS) and CPU (utime+stime from /proc/<pid>/stat) of each process, beside a bare
+// `node -e "setInterval(()=>{},1000)"`, in two windows:
 // - after start-up (from 3 s to 33 s): start-up's garbage is still on the heap until V8's memory reducer runs, and
 //   the JIT is still compiling what became hot;
 // - at rest (from 60 s to 120 s), where the targets apply: what a replica costs for as long as it runs.
 // Each window spans whole default intervals (15 s origins, 5 s connector polls, 30 s edge polls). Also printed:
-// tunnelwatch's peak RSS (VmHWM) and its RSS growth across the run (a leak would show there).
+// tunnelwatch's peak RSS (VmHWM), its RSS growth across the run (a leak would show there), and what the probes of
+// the extra origins cost, per probe.
 // Prints figures; not a test. Run: npm run build && node dist/bench/sidecar-footprint.bench.js
-// (BENCH_REST_AFTER_S, BENCH_REST_WINDOW_S, BENCH_ORIGINS; BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof",
+// (BENCH_REST_AFTER_S, BENCH_REST_WINDOW_S, BENCH_ORIGINS (0: the default set-up only); BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof",
 // goes to tunnelwatch's node, since NODE_OPTIONS refuses --cpu-prof)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -45,6 +48,7 @@ interface Watched {
 const watch = (name: string, pid: number): Watched => ({ name, pid, windows: WINDOWS.map(() => ({ rss: [], ticks: 0 })) });
 
 function settingsYaml(ports: readonly number[]): string {
+  if (ports.length === 0) return 'origins:\n  interval: 15s\n';
   const targets = ports.map((port, i) => `    - { name: o${String(i + 1)}, url: "http://127.0.0.1:${String(port)}/" }`);
   return `origins:\n  interval: 15s\n  targets:\n${targets.join('\n')}\n`;
 }
@@ -57,17 +61,18 @@ function seedJson(): string {
   });
 }
 
-const load = [os.loadavg()[0] ?? NaN];
-const benchStart = performance.now();
-const dir = mkdtempSync(join(tmpdir(), 'tw-bench-footprint-'));
-const settingsFile = join(dir, 'settings.yaml');
-const seedFile = join(dir, 'seed.json');
-const portsFile = join(dir, 'connector.ports.json');
-writeFileSync(seedFile, seedJson());
-const farm = await startOriginFarm(ORIGINS);
-writeFileSync(settingsFile, settingsYaml(farm.ports));
-const bare = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' });
-const run = await (async () => {
+/** One set-up, measured: `origins` extra origins served by a farm child (none: the tunnel's own ingress only). */
+async function measure(origins: number) {
+  const load = [os.loadavg()[0] ?? NaN];
+  const benchStart = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'tw-bench-footprint-'));
+  const settingsFile = join(dir, 'settings.yaml');
+  const seedFile = join(dir, 'seed.json');
+  const portsFile = join(dir, 'connector.ports.json');
+  writeFileSync(seedFile, seedJson());
+  const farm = origins > 0 ? await startOriginFarm(origins) : { ports: [], stop: () => Promise.resolve() };
+  writeFileSync(settingsFile, settingsYaml(farm.ports));
+  const bare = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' });
   const api = await startApiProcess(seedFile);
   try {
     const tw = await startTunnelwatch([], {
@@ -95,7 +100,7 @@ const run = await (async () => {
       watch('emulated cloudflared (its child)', tw.connectorPid),
       watch('API emulator (separate process)', api.child.pid ?? 0),
     ];
-    const origins = { up: 0, down: 0, unknown: 0 };
+    const seen = { up: 0, down: 0, unknown: 0 };
     let edge = 'unknown';
     let peakRss = NaN;
     let lastRss = NaN;
@@ -117,12 +122,12 @@ const run = await (async () => {
       peakRss = peakRssBytes(twPid);
       lastRss = rssBytes(twPid);
       const status = JSON.parse((await httpRequest('GET', `http://${tw.address}/status`)).body) as { origins: { state: 'up' | 'down' | 'unknown' }[]; edge?: { status?: string; connectors?: unknown[] } };
-      for (const o of status.origins) origins[o.state]++;
+      for (const o of status.origins) seen[o.state]++;
       edge = `${status.edge?.status ?? 'absent'}, ${String(status.edge?.connectors?.length ?? 0)} connector(s) on the tunnel`;
     } finally {
       await tw.stop();
     }
-    return { measured, origins, edge, startupS, startupRss, peakRss, lastRss, stopCode: tw.child.exitCode };
+    return { measured, origins: seen, edge, startupS, startupRss, peakRss, lastRss, stopCode: tw.child.exitCode, load, wallS: (performance.now() - benchStart) / 1000 };
   } finally {
     load.push(os.loadavg()[0] ?? NaN);
     await api.stop();
@@ -131,8 +136,7 @@ const run = await (async () => {
     closeHttp();
     rmSync(dir, { recursive: true, force: true });
   }
-})();
-const { measured, origins, edge, startupS, startupRss, peakRss, lastRss, stopCode } = run;
+}
 
 const hz = clockTicks();
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
@@ -140,35 +144,54 @@ const cpuPercent = (w: Watched, i: number): number => {
   const window = WINDOWS[i];
   return window === undefined ? NaN : ((w.windows[i]?.ticks ?? NaN) / hz / (window.to - window.from)) * 100;
 };
-console.log(
-  `tunnelwatch run --cloudflared emulator with a tunnel token and the edge API (separate API emulator), ${String(ORIGINS)} extra origins (origins.interval 15s), default poll intervals; started in ${startupS.toFixed(1)} s`,
-);
-console.log(`origins at the end: ${String(origins.up)} up, ${String(origins.down)} down, ${String(origins.unknown)} unknown; edge view: ${edge}`);
-console.log(
-  `load average (1 min) at start ${(load[0] ?? NaN).toFixed(2)}, at end ${(load[1] ?? NaN).toFixed(2)}, on ${String(os.availableParallelism())} cores; CPU from /proc in ${String(hz)} Hz ticks; bench wall time ${((performance.now() - benchStart) / 1000).toFixed(1)} s`,
-);
-WINDOWS.forEach((window, i) => {
-  console.log(`${window.name}, from ${String(window.from)} s to ${String(window.to)} s:`);
-  console.log(`  ${'process'.padEnd(36)}${'RSS MB mean'.padStart(13)}${'first'.padStart(8)}${'last'.padStart(8)}${'max'.padStart(8)}${'CPU % core'.padStart(12)}`);
-  for (const w of measured) {
-    const rss = w.windows[i]?.rss ?? [];
-    const column = (bytes: number | undefined): string => mb(bytes ?? NaN).padStart(8);
-    console.log(`  ${w.name.padEnd(36)}${mb(mean(rss)).padStart(13)}${column(rss[0])}${column(rss.at(-1))}${column(Math.max(...rss))}${cpuPercent(w, i).toFixed(2).padStart(12)}`);
-  }
-});
-const [tw, node] = measured;
-if (tw !== undefined && node !== undefined) {
-  console.log(`tunnelwatch RSS right after start-up ${mb(startupRss)} MB, at the end ${mb(lastRss)} MB (growth ${mb(lastRss - startupRss)} MB); peak (VmHWM) ${mb(peakRss)} MB`);
+
+/** Prints one set-up's figures; `judgeCpu` says whether the idle-CPU target applies to it. */
+function report(title: string, r: Awaited<ReturnType<typeof measure>>, judgeCpu: boolean): void {
+  console.log(`== ${title}: tunnelwatch run --cloudflared emulator with a tunnel token and the edge API (separate API emulator), default poll intervals; started in ${r.startupS.toFixed(1)} s`);
+  console.log(`origins at the end: ${String(r.origins.up)} up, ${String(r.origins.down)} down, ${String(r.origins.unknown)} unknown; edge view: ${r.edge}`);
+  console.log(
+    `load average (1 min) at start ${(r.load[0] ?? NaN).toFixed(2)}, at end ${(r.load[1] ?? NaN).toFixed(2)}, on ${String(os.availableParallelism())} cores; CPU from /proc in ${String(hz)} Hz ticks; wall time ${r.wallS.toFixed(1)} s`,
+  );
+  WINDOWS.forEach((window, i) => {
+    console.log(`${window.name}, from ${String(window.from)} s to ${String(window.to)} s:`);
+    console.log(`  ${'process'.padEnd(36)}${'RSS MB mean'.padStart(13)}${'first'.padStart(8)}${'last'.padStart(8)}${'max'.padStart(8)}${'CPU % core'.padStart(12)}`);
+    for (const w of r.measured) {
+      const rss = w.windows[i]?.rss ?? [];
+      const column = (bytes: number | undefined): string => mb(bytes ?? NaN).padStart(8);
+      console.log(`  ${w.name.padEnd(36)}${mb(mean(rss)).padStart(13)}${column(rss[0])}${column(rss.at(-1))}${column(Math.max(...rss))}${cpuPercent(w, i).toFixed(2).padStart(12)}`);
+    }
+  });
+  const [tw, node] = r.measured;
+  if (tw === undefined || node === undefined) return;
+  console.log(`tunnelwatch RSS right after start-up ${mb(r.startupRss)} MB, at the end ${mb(r.lastRss)} MB (growth ${mb(r.lastRss - r.startupRss)} MB); peak (VmHWM) ${mb(r.peakRss)} MB`);
   WINDOWS.forEach((window, i) => {
     const above = (mean(tw.windows[i]?.rss ?? []) - mean(node.windows[i]?.rss ?? [])) / 1024 / 1024;
     const cpu = cpuPercent(tw, i);
     const judged = window.name === 'at rest';
-    const verdict = (ok: boolean): string => (judged ? (ok ? ' ok' : ' ABOVE TARGET') : '');
+    const verdict = (ok: boolean): string => (ok ? ' ok' : ' ABOVE TARGET');
+    const rssTarget = judged ? ` (target <= ${String(RSS_TARGET_MB)} MB)${verdict(above <= RSS_TARGET_MB)}` : '';
+    const cpuTarget = judged && judgeCpu ? ` (target < ${String(CPU_TARGET_PERCENT)} %)${verdict(cpu < CPU_TARGET_PERCENT)}` : '';
     console.log(
-      `${window.name}: RSS above bare node ${above.toFixed(1)} MB${judged ? ` (target <= ${String(RSS_TARGET_MB)} MB)` : ''}${verdict(above <= RSS_TARGET_MB)}; ` +
-        `CPU ${cpu.toFixed(2)} % of one core, ${(cpu - cpuPercent(node, i)).toFixed(2)} % above bare node${judged ? ` (target < ${String(CPU_TARGET_PERCENT)} %)` : ''}${verdict(cpu < CPU_TARGET_PERCENT)}`,
+      `${title}, ${window.name}: RSS above bare node ${above.toFixed(1)} MB${rssTarget}; CPU ${cpu.toFixed(2)} % of one core, ${(cpu - cpuPercent(node, i)).toFixed(2)} % above bare node${cpuTarget}`,
     );
   });
+  if (r.stopCode !== 0) console.log(`note: tunnelwatch exited with code ${String(r.stopCode)} on SIGTERM`);
 }
-console.log('(the emulated cloudflared and the API emulator are not counted above)');
-if (stopCode !== 0) console.log(`note: tunnelwatch exited with code ${String(stopCode)} on SIGTERM`);
+
+const idle = await measure(0);
+const loaded = ORIGINS > 0 ? await measure(ORIGINS) : undefined;
+report('default set-up (the tunnel only, no extra origins)', idle, true);
+if (loaded !== undefined) {
+  report(`${String(ORIGINS)} extra origins (origins.interval 15s)`, loaded, false);
+  const probesPerMinute = ORIGINS * 4;
+  const [tw] = loaded.measured;
+  const [twIdle] = idle.measured;
+  const rest = WINDOWS.findIndex((w) => w.name === 'at rest');
+  if (tw !== undefined && twIdle !== undefined) {
+    const probeCpu = cpuPercent(tw, rest) - cpuPercent(twIdle, rest);
+    console.log(
+      `${String(ORIGINS)} extra origins: ${String(probesPerMinute)} probes a minute cost ${probeCpu.toFixed(2)} % of a core above the default set-up, ${((probeCpu / 100) * 60_000 / probesPerMinute).toFixed(2)} ms of CPU per probe (a new connection and GET each; the probe-cost bench compares one probe with blackbox_exporter's)`,
+    );
+  }
+}
+console.log('(the emulated cloudflared and the API emulator are not counted above; the idle-CPU target applies to the default set-up, the RSS target to both)');
