@@ -129,6 +129,31 @@ describe('failure cases', () => {
     expect(versions).toEqual([3, 4]);
   });
 
+  it('asks /config again only when the metrics show another config version, or do not show one', async () => {
+    let version = 3;
+    let metricsOk = true;
+    const asked: string[] = [];
+    const address = await serve((req, res) => {
+      asked.push(req.url ?? '');
+      if (req.url === '/ready') res.writeHead(200).end('{"status":200,"readyConnections":4}');
+      else if (req.url === '/config') res.writeHead(200).end(`{"version":${String(version)},"config":{"ingress":[]}}`);
+      else if (metricsOk) res.writeHead(200).end(`# TYPE cloudflared_orchestration_config_version gauge\ncloudflared_orchestration_config_version ${String(version)}\n`);
+      else res.writeHead(500).end('boom');
+    });
+    const versions: number[] = [];
+    const collector = connectorCollector({ metricsAddress: () => address, intervalMs: 1000, onConfig: (v) => versions.push(v) });
+    const configAsks = (): number => asked.filter((u) => u === '/config').length;
+    await collector.collect(ctx());
+    await collector.collect(ctx());
+    expect([configAsks(), versions]).toEqual([1, [3]]);
+    version = 4;
+    await collector.collect(ctx());
+    expect([configAsks(), versions]).toEqual([2, [3, 4]]);
+    metricsOk = false;
+    await collector.collect(ctx());
+    expect(configAsks()).toBe(3);
+  });
+
   it('stops at once when the run is aborted, naming the URL', async () => {
     const address = await serve(() => undefined);
     const controller = new AbortController();

@@ -1,5 +1,5 @@
-// The local view: each cycle GETs the connector's /ready, /metrics and (when someone listens) /config from its
-// metrics server, in parallel, each under its own short timeout and span. A request that fails becomes an
+// The local view: each cycle GETs the connector's /ready and /metrics from its metrics server, in parallel, and then
+// /config when someone listens and its version may have moved, each under its own short timeout and span. A request that fails becomes an
 // observation with `ok: false` whose error names the URL; the collector itself does not throw.
 import { connectAddress, parseExposition, readConnectorMetrics } from '../cloudflared/metrics/index.js';
 import { parseJsonObject } from '../cloudflared/log/index.js';
@@ -18,7 +18,8 @@ export interface ConnectorCollectorOptions {
   readonly get?: typeof localGet;
   /**
    * The connector's current configuration from /config (`version` -1 for a locally managed tunnel), e.g. to
-   * derive origin targets. Called on the first good answer and whenever the body changes; without it /config
+   * derive origin targets. Called on the first good answer and whenever the body changes (asked again once the
+   * metrics show another config version); without it /config
    * is not fetched. `body` is the raw answer, for parsers that take text (parseCloudflaredConfig, shape `endpoint`).
    */
   readonly onConfig?: (version: number, body: string) => void;
@@ -55,6 +56,7 @@ class ConnectorCollector implements Collector {
   readonly #timeoutMs: number;
   readonly #getter: typeof localGet;
   #lastConfigText: string | undefined;
+  #lastConfigVersion: number | undefined;
 
   constructor(options: ConnectorCollectorOptions) {
     this.#o = options;
@@ -67,12 +69,19 @@ class ConnectorCollector implements Collector {
     const address = this.#o.metricsAddress();
     if (address === undefined) return [];
     const base = `http://${connectAddress(address)}`;
-    const [ready, metrics] = await Promise.all([
-      this.#ready(`${base}/ready`, ctx),
-      this.#metrics(`${base}/metrics`, ctx),
-      this.#o.onConfig ? this.#config(`${base}/config`, ctx, this.#o.onConfig) : undefined,
-    ]);
+    const [ready, metrics] = await Promise.all([this.#ready(`${base}/ready`, ctx), this.#metrics(`${base}/metrics`, ctx)]);
+    if (this.#o.onConfig && this.#configMayHaveChanged(metrics)) await this.#config(`${base}/config`, ctx, this.#o.onConfig);
     return [ready, metrics];
+  }
+
+  /**
+   * /config is asked again only when it may have changed: cloudflared_orchestration_config_version is the version
+   * /config carries (0 in the metric for a local config, whose /config says -1 and never changes while it runs).
+   * Without that metric, or before a first good /config, every cycle asks.
+   */
+  #configMayHaveChanged(metrics: MetricsObservation): boolean {
+    const served = metrics.ok ? metrics.metrics.configVersion : undefined;
+    return this.#lastConfigVersion === undefined || served === undefined || served !== Math.max(0, this.#lastConfigVersion);
   }
 
   async #ready(url: string, ctx: CollectContext): Promise<ReadyObservation> {
@@ -113,6 +122,7 @@ class ConnectorCollector implements Collector {
     } catch {
       return;
     }
+    this.#lastConfigVersion = answer.version;
     if (answer.text === this.#lastConfigText) return;
     this.#lastConfigText = answer.text;
     onConfig(answer.version, answer.text);
