@@ -162,9 +162,17 @@ export function rfc3339Value(text: string, at: number, end: number): number | un
   return local === undefined ? undefined : local - offsetMinutes * 60_000;
 }
 
+// zerolog writes whole seconds, so a flood's lines carry the same time string thousands of times in a row.
+let lastText = '';
+let lastValue: number | undefined;
+
 /** Unix milliseconds of a whole RFC 3339 string, or undefined when it is not one. */
 export function parseRfc3339(text: string): number | undefined {
-  return rfc3339Value(text, 0, text.length);
+  if (text !== lastText) {
+    lastValue = rfc3339Value(text, 0, text.length);
+    lastText = text;
+  }
+  return lastValue;
 }
 
 /** A Go standard library `log` prefix (`2022/10/05 11:29:35`, optionally `.123456`) at the start of a line. */
