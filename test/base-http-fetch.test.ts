@@ -2,13 +2,19 @@
 // what it sends (method, headers in each form fetch takes, body), what it answers (a real Response, rawHeaders kept,
 // null bodies, compressed bodies decoded), and where it differs from fetch (no redirect followed, TLS verified,
 // streams refused).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpFetch } from '../src/base/index.js';
 import { createSelfSigned, type SelfSigned } from '../src/emulator/self-signed-cert.js';
+import { ROOT } from './helpers/cli.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -109,6 +115,24 @@ describe('createHttpFetch', () => {
     expect(url.startsWith('https://')).toBe(true);
     await expect(httpFetch(url)).rejects.toThrow(/self[- ]signed certificate/);
     expect(seen).toEqual([]);
+  });
+
+  it('fetches over https from a server whose CA the process trusts (NODE_EXTRA_CA_CERTS, as fetch honours it)', async () => {
+    const cert = createSelfSigned({ commonName: 'api.internal', altNames: ['127.0.0.1'], notAfter: new Date(Date.now() + 86_400_000) });
+    const { url, seen } = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true}'), cert);
+    const dir = mkdtempSync(join(tmpdir(), 'tw-https-'));
+    try {
+      writeFileSync(join(dir, 'ca.pem'), cert.cert);
+      // A fresh process, since Node reads NODE_EXTRA_CA_CERTS at start; the built module, as the sidecar runs it.
+      const script = `const { createHttpFetch } = await import('./dist/src/base/index.js');
+const res = await createHttpFetch({ maxBytes: 1024 })(process.env.URL, { headers: { authorization: 'Bearer t' } });
+console.log(JSON.stringify({ status: res.status, body: await res.json() }));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, URL: url, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') } });
+      expect(JSON.parse(stdout)).toEqual({ status: 200, body: { success: true } });
+      expect(seen[0]?.headers.authorization).toBe('Bearer t');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses bodies it would have to stream, and schemes other than http and https', async () => {
