@@ -161,18 +161,35 @@ type registrationServer struct {
 
 var errNoRegistration = errors.New("UnregisterConnection before RegisterConnection")
 
+// holdWhileSlow holds a registration for the edge's current delay (the `slow` fault), counted from its arrival. The
+// delay is read again while holding, so an edge that answers again (slow back to 0) answers the registrations it
+// was holding, as a recovered edge does, instead of keeping each for the delay it had when it arrived.
+func (s *registrationServer) holdWhileSlow(ctx context.Context) error {
+	arrived := time.Now()
+	for {
+		s.reg.mu.Lock()
+		delay := s.conn.edge.faults.registerDelay
+		s.reg.mu.Unlock()
+		left := delay - time.Since(arrived)
+		if left <= 0 {
+			return nil
+		}
+		select {
+		case <-time.After(min(left, 50*time.Millisecond)):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 func (s *registrationServer) RegisterConnection(ctx context.Context, auth pogs.TunnelAuth, tunnelID uuid.UUID, connIndex byte, options *pogs.ConnectionOptions) (*pogs.ConnectionDetails, error) {
 	r, c := s.reg, s.conn
+	if err := s.holdWhileSlow(ctx); err != nil {
+		return nil, err
+	}
 	r.mu.Lock()
 	f := c.edge.faults
 	r.mu.Unlock()
-	if f.registerDelay > 0 {
-		select {
-		case <-time.After(f.registerDelay):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
 	if time.Now().Before(f.refuseUntil) {
 		log.Printf("refusing registration of connIndex %d on %s: %s", connIndex, c.Edge, f.refuseCause)
 		err := errors.New(f.refuseCause)
