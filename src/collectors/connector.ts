@@ -1,6 +1,6 @@
 // The local view: each cycle GETs the connector's /ready and /metrics from its metrics server, in parallel, and then
-// /config when someone listens and its version may have moved, each under its own short timeout and span. A request that fails becomes an
-// observation with `ok: false` whose error names the URL; the collector itself does not throw.
+// /config when someone listens and its version may have moved, each under its own short timeout and span. A request
+// that fails becomes an observation with `ok: false` whose error names the URL; the collector itself does not throw.
 import { connectAddress, parseExposition, readConnectorMetrics } from '../cloudflared/metrics/index.js';
 import { parseJsonObject } from '../cloudflared/log/index.js';
 import type { MetricsObservation, Observation, ReadyObservation } from '../state/index.js';
@@ -19,8 +19,8 @@ export interface ConnectorCollectorOptions {
   /**
    * The connector's current configuration from /config (`version` -1 for a locally managed tunnel), e.g. to
    * derive origin targets. Called on the first good answer and whenever the body changes (asked again once the
-   * metrics show another config version); without it /config
-   * is not fetched. `body` is the raw answer, for parsers that take text (parseCloudflaredConfig, shape `endpoint`).
+   * metrics show another config version); without it /config is not fetched. `body` is the raw answer, for parsers
+   * that take text (parseCloudflaredConfig, shape `endpoint`).
    */
   readonly onConfig?: (version: number, body: string) => void;
 }
