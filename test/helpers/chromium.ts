@@ -114,7 +114,8 @@ export class Chromium {
       this.#child.kill('SIGTERM');
       await exited;
     }
-    await rm(this.#profile, { recursive: true, force: true });
+    // Chromium's helper processes can still be writing the profile after the browser exits: rm retries ENOTEMPTY.
+    await rm(this.#profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   }
 }
 

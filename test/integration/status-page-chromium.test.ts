@@ -35,7 +35,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.close();
-  await rm(profile, { recursive: true, force: true });
+  // Chromium's helper processes can still be writing the profile after the browser exits: rm retries ENOTEMPTY.
+  await rm(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
 });
 
 /** Runs headless Chromium on the page; execFile (not spawnSync) so this process keeps serving it. */
