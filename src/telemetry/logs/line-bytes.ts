@@ -3,9 +3,12 @@
 // what it holds to grow nor pays the page faults of fresh memory (a large cost where memory is virtualised).
 
 const CHUNK_BYTES = 256 << 10;
-/** Chunks given back by clear() for the next lines, shared by every LineBytes; beyond 8 MiB the GC takes them. */
+/**
+ * Chunks given back by clear() for the next lines, shared by every LineBytes: as many as two spooled sinks (Loki and
+ * syslog) hold at the log pipeline's default bound; beyond 12 MiB the GC takes them.
+ */
 const spare: Buffer[] = [];
-const MAX_SPARE = 32;
+const MAX_SPARE = 48;
 const LF = 0x0a;
 
 export class LineBytes {
