@@ -59,4 +59,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "const p=(process.env.TUNNELWATCH_SERVER_LISTEN||':9464').split(':').pop();fetch('http://127.0.0.1:'+p+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # tunnelwatch sends cloudflared one SIGTERM, waits out its grace period, then exits 0/3/4.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/tunnelwatch", "run"]
+# bin/tunnelwatch runs as a program, so Node gets the flags on its first line (V8 sizes its heap by them).
+ENTRYPOINT ["/usr/bin/tini", "--", "/app/bin/tunnelwatch", "run"]

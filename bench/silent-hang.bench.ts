@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiEmulator } from '../src/emulator/api/main.js';
 import { startHttpOrigin } from '../src/emulator/origins.js';
+import { BIN, launchNodeFlags } from './launcher.js';
 import { LoopbackEdge } from './loopback-edge.js';
 import { waitFor } from './obs-servers.js';
 import { percentile, ROOT, sleep } from './support.js';
@@ -44,7 +45,7 @@ async function round(bins: { cloudflared: string; edge: string }): Promise<numbe
   const edge = await LoopbackEdge.start(bins.edge, dir, { api: api.origin });
   const config = join(dir, 'config.yml');
   writeFileSync(config, `ingress:\n  - hostname: ${HOST}\n    service: http://${app.address}\n  - service: http_status:404\n`);
-  const tw = spawn(process.execPath, [join(ROOT, 'bin/tunnelwatch'), 'run', '--cloudflared', bins.cloudflared], {
+  const tw = spawn(process.execPath, [...launchNodeFlags(), BIN, 'run', '--cloudflared', bins.cloudflared], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { BIN, launchNodeFlags } from './launcher.js';
 
 /** The repository root, from dist/bench/support.js as from bench/support.ts. */
 export const ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
@@ -138,7 +139,7 @@ export async function startTunnelwatch(
     readonly portsFile?: string;
   } = {},
 ): Promise<Tunnelwatch> {
-  const child = spawn(process.execPath, [...nodeArgs, `${ROOT}bin/tunnelwatch`, 'run', '--cloudflared', 'emulator', ...args], {
+  const child = spawn(process.execPath, [...launchNodeFlags(), ...nodeArgs, BIN, 'run', '--cloudflared', 'emulator', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -201,7 +202,7 @@ export interface ApiProcess {
 
 /** `tunnelwatch emulate api --state <seedFile>` as its own process; resolves once it printed where it listens. */
 export async function startApiProcess(seedFile: string): Promise<ApiProcess> {
-  const child = spawn(process.execPath, [`${ROOT}bin/tunnelwatch`, 'emulate', 'api', '--state', seedFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...launchNodeFlags(), BIN, 'emulate', 'api', '--state', seedFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
   const lines = createInterface({ input: child.stdout });

@@ -49,7 +49,7 @@ describe('Dockerfile: what the image must be', () => {
     const user = of('USER', finalIns).pop()?.args ?? '';
     expect(user).toMatch(/^\d+(:\d+)?$/);
     expect(Number(user.split(':')[0])).toBeGreaterThan(0);
-    expect(execForm(of('ENTRYPOINT').pop()?.args ?? '')).toEqual(['/usr/bin/tini', '--', 'node', '/app/bin/tunnelwatch', 'run']);
+    expect(execForm(of('ENTRYPOINT').pop()?.args ?? '')).toEqual(['/usr/bin/tini', '--', '/app/bin/tunnelwatch', 'run']);
     expect(of('RUN', finalIns).some((i) => /apt-get install[^&]*\btini\b/.test(i.args))).toBe(true);
     expect(of('STOPSIGNAL').pop()?.args).toBe('SIGTERM');
     expect(of('EXPOSE', finalIns).map((i) => i.args)).toContain('9464');

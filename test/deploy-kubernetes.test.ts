@@ -263,7 +263,7 @@ describe.runIf(hasKubectl())('kubernetes manifests: kubectl kustomize', () => {
     expect(moreInits).toEqual([]);
     const main = spec?.containers.find((c) => c.name === 'tunnelwatch') as IContainer;
     expect(init?.image).toBe(main.image);
-    expect(init?.command).toEqual(['node', '/app/bin/tunnelwatch', 'node-zone']);
+    expect(init?.command).toEqual(['/app/bin/tunnelwatch', 'node-zone']);
     expect(init?.env?.find((e) => e.name === 'NODE_NAME')?.valueFrom?.fieldRef?.fieldPath).toBe('spec.nodeName');
     expect(init?.securityContext).toEqual(main.securityContext);
     // The file the init container writes is the one tunnelwatch reads, on a volume both mount.

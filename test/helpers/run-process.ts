@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { BIN, launchNodeFlags } from '../../bench/launcher.js';
 import { StuckReport } from './stuck-report.js';
 
-const BIN = fileURLToPath(new URL('../../bin/tunnelwatch', import.meta.url));
 const FAKE_LOKI = fileURLToPath(new URL('../servers/fake-loki.ts', import.meta.url));
 
 export type Rec = Record<string, unknown> & { readonly fields?: Record<string, unknown> };
@@ -66,7 +66,7 @@ export class TunnelwatchRun {
   #partial = '';
 
   constructor(env: Readonly<Record<string, string>>, args: readonly string[], connector = 'emulator') {
-    this.child = spawn(process.execPath, [...this.report.nodeArgs, BIN, 'run', '--cloudflared', connector, ...args], {
+    this.child = spawn(process.execPath, [...launchNodeFlags(), ...this.report.nodeArgs, BIN, 'run', '--cloudflared', connector, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
