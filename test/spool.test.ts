@@ -142,7 +142,7 @@ describe('Spool', () => {
     expect((await s.stats()).oldestAgeMs).toBe(2000);
     await s.close();
   });
-  it('writes each record as one {"t","r"} line, filling a segment up to segmentBytes and giving a longer line its own', async () => {
+  it('writes each record as one {"t","k","r"} line, filling a segment up to segmentBytes and giving a longer line its own', async () => {
     let now = 1_000;
     const s = await Spool.open<string>({ dir, maxBytes: 1e9, segmentBytes: 100, now: () => now });
     const records = ['a'.repeat(30), 'é€ "quoted"\n', 'b'.repeat(250), 'c', 'd'.repeat(40), 'e'.repeat(3 << 20)];
@@ -150,8 +150,8 @@ describe('Spool', () => {
     now = 2_000;
     s.append(records.slice(3));
     await s.flush();
-    // What JSON.stringify({ t, r }) per line gives, segment by segment, by the rule above.
-    const lines = records.map((r, i) => `${JSON.stringify({ t: i < 3 ? 1_000 : 2_000, r })}\n`);
+    // What JSON.stringify({ t, k, r }) per line gives (append() keeps records as routine), segment by segment.
+    const lines = records.map((r, i) => `${JSON.stringify({ t: i < 3 ? 1_000 : 2_000, k: 1, r })}\n`);
     const expected: string[] = [];
     for (const line of lines) {
       const last = expected.length - 1;

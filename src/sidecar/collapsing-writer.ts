@@ -1,11 +1,12 @@
-// cloudflared's records on their way to the log pipeline, with repeats collapsed (logs.repeats): the timer that
-// ships a window's summary when no further line arrives lives here, so the collapsing itself stays pure.
-import { type LogRecord, Repeats } from '../telemetry/logs/index.js';
+// cloudflared's records on their way to the log pipeline, with repeats collapsed (logs.repeats) and each given the
+// class a full spool drops it by: the timer that ships a window's summary when no further line arrives lives here,
+// so the collapsing and the classing stay pure.
+import { ConnectorKeep, KEEP, type KeepClass, type LogRecord, Repeats } from '../telemetry/logs/index.js';
 
 export interface CollapsingWriterOptions {
   readonly windowMs: number;
   readonly burst: number;
-  readonly write: (record: LogRecord) => void;
+  readonly write: (record: LogRecord, keep: KeepClass) => void;
   /** A record was held back (it is counted in a later summary). */
   readonly collapsed: () => void;
   readonly now: () => number;
@@ -14,6 +15,7 @@ export interface CollapsingWriterOptions {
 export class CollapsingWriter {
   readonly #o: CollapsingWriterOptions;
   readonly #repeats: Repeats;
+  readonly #keep = new ConnectorKeep();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: CollapsingWriterOptions) {
@@ -21,9 +23,15 @@ export class CollapsingWriter {
     this.#repeats = new Repeats({ windowMs: options.windowMs, burst: options.burst });
   }
 
+  /** A new cloudflared run starts: its first records are kept longest. */
+  runStarted(): void {
+    this.#keep.runStarted();
+  }
+
   write(record: LogRecord, key: string, at: number): void {
     this.#shipDue(at);
-    if (this.#repeats.admit(key, record, at)) this.#o.write(record);
+    const again = this.#repeats.shippedInWindow(key);
+    if (this.#repeats.admit(key, record, at)) this.#o.write(record, this.#keep.of(record.level, key, again));
     else this.#o.collapsed();
     this.#schedule();
   }
@@ -36,7 +44,7 @@ export class CollapsingWriter {
   }
 
   #shipDue(at: number | undefined): void {
-    for (const summary of this.#repeats.due(at)) this.#o.write(summary);
+    for (const summary of this.#repeats.due(at)) this.#o.write(summary, KEEP.repeat);
   }
 
   #schedule(): void {

@@ -46,7 +46,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   const records = new CollapsingWriter({
     windowMs: o.settings.logs.repeats.window,
     burst: o.settings.logs.repeats.burst,
-    write: (record) => { o.logging.pipeline.write(record); },
+    write: (record, keep) => { o.logging.pipeline.write(record, keep); },
     collapsed: () => { o.metrics.lineCollapsed(); },
     now,
   });
@@ -132,6 +132,7 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   });
   supervisor.on('started', ({ pid, run }) => {
     lastError = undefined;
+    records.runStarted();
     menders = { stdout: new JsonMender(), stderr: new JsonMender() };
     log.info({ pid, run }, `cloudflared started (pid ${String(pid)}, run ${String(run)})`);
     watch?.update(true);

@@ -1,4 +1,5 @@
 // The public face of src/telemetry/logs/: what the rest of tunnelwatch may use from it.
+export { ConnectorKeep, KEEP, keepByLevel, type KeepClass } from './keep.js';
 export { LineBytes } from './line-bytes.js';
 export { LogPipeline, type LineOutput, type PipelineCounters, type SpooledSink } from './log-pipeline.js';
 export { connectorRecord, learnLabels, levelName, type LogRecord, type RecordLabels } from './log-record.js';

@@ -1,6 +1,7 @@
 // Lines encoded as UTF-8 as they come, into chunks of memory reused from batch to batch. A backlog of records
 // waiting for the disk is then neither objects nor strings that every scavenge copies, and a batch neither copies
 // what it holds to grow nor pays the page faults of fresh memory (a large cost where memory is virtualised).
+import { KEEP } from './keep.js';
 
 const CHUNK_BYTES = 256 << 10;
 /**
@@ -15,6 +16,8 @@ export class LineBytes {
   /** In order, with the bytes used in each; a line never straddles two. */
   readonly #chunks: Buffer[] = [];
   readonly #used: number[] = [];
+  /** Each line's keep class (see keep.ts), in order. */
+  readonly #keeps: number[] = [];
   #count = 0;
 
   static of(texts: readonly string[]): LineBytes {
@@ -23,8 +26,8 @@ export class LineBytes {
     return lines;
   }
 
-  /** Appends `text` (holding no LF, as JSON.stringify's output never does) and an LF. */
-  push(text: string): void {
+  /** Appends `text` (holding no LF, as JSON.stringify's output never does) and an LF; `keep`: its keep class. */
+  push(text: string, keep: number = KEEP.routine): void {
     // Three bytes per UTF-16 unit at most, and the LF.
     const most = text.length * 3 + 1;
     let last = this.#chunks.length - 1;
@@ -38,6 +41,7 @@ export class LineBytes {
     at += chunk.write(text, at);
     chunk[at++] = LF;
     this.#used[last] = at;
+    this.#keeps.push(keep);
     this.#count++;
   }
 
@@ -51,10 +55,16 @@ export class LineBytes {
     return this.#chunks.map((chunk, i) => chunk.subarray(0, this.#used[i]));
   }
 
+  /** The keep class of each line, in order; valid until clear(). */
+  keeps(): readonly number[] {
+    return this.#keeps;
+  }
+
   clear(): void {
     for (const chunk of this.#chunks) if (chunk.length === CHUNK_BYTES && spare.length < MAX_SPARE) spare.push(chunk);
     this.#chunks.length = 0;
     this.#used.length = 0;
+    this.#keeps.length = 0;
     this.#count = 0;
   }
 }

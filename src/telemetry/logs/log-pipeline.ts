@@ -2,6 +2,7 @@
 // then made durable in each spooled sink (Loki, syslog) before it is written to stdout. "Durable before visible":
 // any record a person saw on stdout survives a kill -9 of tunnelwatch and is shipped after the restart.
 // Records are batched for at most `flushIntervalMs`, so one fsync serves many lines.
+import { KEEP, keepByLevel, type KeepClass } from './keep.js';
 import { LineBytes } from './line-bytes.js';
 import type { RecentLines } from './recent-lines.js';
 import type { LogRecord } from './log-record.js';
@@ -73,6 +74,8 @@ interface Batch {
  * both throughput and 30 MB of peak RSS in the pipeline benchmark.
  */
 const DEFAULT_MAX_QUEUED_BYTES = 4 << 20;
+/** tunnelwatch's own first records (its version, settings, what it starts) are kept longest in a full spool. */
+const OWN_STARTUP_RECORDS = 30;
 
 export class LogPipeline {
   readonly counters: PipelineCounters = { records: 0, bySource: { cloudflared: 0, tunnelwatch: 0 }, stdoutWritten: 0, stdoutDropped: 0, sinkErrors: {} };
@@ -89,6 +92,7 @@ export class LogPipeline {
   /** Bytes written and not yet through a flush. */
   #queuedBytes = 0;
   #saturated = false;
+  #ownStartupLeft = OWN_STARTUP_RECORDS;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
@@ -96,9 +100,13 @@ export class LogPipeline {
     this.#batch = this.#newBatch();
   }
 
-  /** Queues one record (redacted here, then formatted); it reaches the sinks and stdout on the next flush. */
-  write(record: LogRecord): void {
+  /**
+   * Queues one record (redacted here, then formatted); it reaches the sinks and stdout on the next flush. `keep`: what
+   * a full spool drops it by (default: tunnelwatch's start-up records essential, the rest by level).
+   */
+  write(record: LogRecord, keep?: KeepClass): void {
     if (this.#closed) return;
+    const keepClass = keep ?? this.#ownKeep(record);
     let clean = record;
     // The check reads the formatted line, which holds every string of the record; the redaction itself works on
     // the record, so a secret is masked before any format moves it.
@@ -113,7 +121,7 @@ export class LogPipeline {
     if (this.#o.stdout !== undefined) batch.lines.push(line);
     for (const [i, sink] of this.#o.sinks.entries()) {
       try {
-        batch.entries[i]?.push(sink.entry(clean, line));
+        batch.entries[i]?.push(sink.entry(clean, line), keepClass);
       } catch (error) {
         // The record is lost for this sink only (stdout and the other sinks still get it).
         this.#sinkError(sink.name, error, 1);
@@ -161,6 +169,12 @@ export class LogPipeline {
   async close(): Promise<void> {
     this.#closed = true;
     await this.flush();
+  }
+
+  #ownKeep(record: LogRecord): KeepClass {
+    if (this.#ownStartupLeft === 0) return keepByLevel(record.level);
+    this.#ownStartupLeft--;
+    return KEEP.essential;
   }
 
   #newBatch(): Batch {

@@ -48,6 +48,11 @@ export class Repeats {
     this.#o = options;
   }
 
+  /** Whether a record of `key` was already shipped in its current window (the next one shipped is a repeat). */
+  shippedInWindow(key: string): boolean {
+    return (this.#windows.get(key)?.shipped ?? 0) > 0;
+  }
+
   /** True: ship `record` now. False: it was counted into its key's summary. Take due() first, so windows roll. */
   admit(key: string, record: LogRecord, at: number): boolean {
     const { windowMs, burst } = this.#o;

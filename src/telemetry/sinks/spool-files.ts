@@ -37,7 +37,7 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /** Write temp file, fsync it, rename over `path`, fsync the directory: readers see old or new, never half. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
   const tmp = `${path}.tmp`;
   const fh = await open(tmp, 'w');
   try {

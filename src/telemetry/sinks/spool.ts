@@ -3,16 +3,20 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineBytes } from '../logs/index.js';
 import { parseLine, readPosition, readRange, segName, spoolLine, type SpoolPosition, syncDir, writeFileAtomic } from './spool-files.js';
+import { KEEP_CLASSES, keptBytes, lineKeep, withoutKeep } from './spool-keep.js';
 
 /**
  * A durable, bounded on-disk FIFO of JSON records. Segment files `seg-<n>.jsonl` hold one
- * `{"t":<append ms>,"r":<record>}` per line; `position.json` (replaced atomically) holds the committed
- * read position. At-least-once: a batch is removed only by `commit`, so after a crash anything not
+ * `{"t":<append ms>,"k":<keep class>,"r":<record>}` per line; `position.json` (replaced atomically) holds the
+ * committed read position. At-least-once: a batch is removed only by `commit`, so after a crash anything not
  * committed is peeked again. Records are durable once `flush()` (or `peek()`, which flushes) resolved.
+ * Over its bound, the spool first rewrites the segments no reader is in without their least useful records
+ * (by keep class: repeats, then routine records, then warnings and errors), oldest first; only when that is not
+ * enough does it drop the oldest records whatever their class.
  */
 export interface SpoolOptions {
   dir: string;
-  /** Bound on pending bytes; over it, the oldest records are dropped and counted. */
+  /** Bound on pending bytes; over it, records are dropped (by keep class, then oldest first) and counted. */
   maxBytes: number;
   /** A new segment is started when the active one would grow past this. Default 1 MiB. */
   segmentBytes?: number;
@@ -31,7 +35,9 @@ export interface SpoolBatch<T> {
 }
 export interface SpoolStats { bytes: number; records: number; oldestAgeMs: number; dropped: number }
 
-interface Segment { seq: number; size: number }
+/** A segment file; `kept`: bytes of its lines per keep class. */
+interface Segment { seq: number; size: number; kept: number[] }
+const segment = (seq: number, size = 0): Segment => ({ seq, size, kept: new Array<number>(KEEP_CLASSES).fill(0) });
 const cmp = (a: SpoolPosition, b: SpoolPosition): number => a.segment - b.segment || a.offset - b.offset;
 
 export class Spool<T> {
@@ -39,7 +45,7 @@ export class Spool<T> {
   #pos: SpoolPosition = { segment: 1, offset: 0 };
   #fh: FileHandle | undefined;
   /** Appended and not yet written: runs of records (JSON lines), each with its append time. */
-  #buffer: { t: number; pieces: Buffer[] }[] = [];
+  #buffer: { t: number; pieces: Buffer[]; keeps: readonly number[] }[] = [];
   #pending = 0;
   #dropped = 0;
   /** Where the last peeked batch ends: records up to it are in a shipper's hands, being delivered. */
@@ -68,7 +74,7 @@ export class Spool<T> {
 
   /** As `append`, for records already serialised (each line the JSON of a T); `lines` must stay as they are until the next flush settled. */
   appendLines(lines: LineBytes): void {
-    if (lines.count > 0) this.#buffer.push({ t: this.#o.now(), pieces: lines.pieces() });
+    if (lines.count > 0) this.#buffer.push({ t: this.#o.now(), pieces: lines.pieces(), keeps: lines.keeps() });
   }
 
   flush(): Promise<void> { return this.#locked(() => this.#flush()); }
@@ -176,11 +182,11 @@ export class Spool<T> {
       const fh = await open(join(dir, segName(seq)), 'r');
       const { size } = await fh.stat();
       await fh.close();
-      this.#segs.push({ seq, size });
+      this.#segs.push(segment(seq, size));
     }
     const first = this.#segs[0];
     if (!first || first.seq > this.#pos.segment) this.#pos = { segment: first?.seq ?? Math.max(1, this.#pos.segment), offset: 0 };
-    if (!first) this.#segs.push({ seq: this.#pos.segment, size: 0 });
+    if (!first) this.#segs.push(segment(this.#pos.segment));
     const last = this.#segs[this.#segs.length - 1];
     if (last && last.size > 0) {
       // A crash mid-write leaves a partial last line: cut it off (it was never acknowledged).
@@ -191,6 +197,7 @@ export class Spool<T> {
     const head = this.#segs.find((s) => s.seq === this.#pos.segment);
     if (head && this.#pos.offset > head.size) this.#pos.offset = head.size;
     this.#pending = await this.#countLines({ segment: Number.MAX_SAFE_INTEGER, offset: 0 });
+    for (const s of this.#segs) s.kept = keptBytes(await readRange(join(dir, segName(s.seq)), s.seq === this.#pos.segment ? this.#pos.offset : 0, s.size));
     await this.#openActive();
   }
 
@@ -218,16 +225,20 @@ export class Spool<T> {
     // Lines are built in #out, whose first `fill` bytes are written when it is full, when the segment is, and at the end.
     let fill = 0;
     let lines = 0;
-    for (const { t, pieces } of runs) {
-      const head = Buffer.from(`{"t":${String(t)},"r":`);
+    for (const { t, pieces, keeps } of runs) {
+      const heads: Buffer[] = [];
+      let index = 0;
       for (const src of pieces) {
         for (let from = 0, lf = src.indexOf(10); lf >= 0; from = lf + 1, lf = src.indexOf(10, from), lines++) {
+          const keep = keeps[index++] ?? 1;
+          const head = (heads[keep] ??= Buffer.from(`{"t":${String(t)},"k":${String(keep)},"r":`));
           const most = head.length + lf - from + 2;
           if (this.#out.length - fill < most) {
             fill = await this.#writeOut(fill);
             if (this.#out.length < most) this.#out = Buffer.allocUnsafe(most);
           }
           let end = spoolLine(this.#out, fill, head, src.subarray(from, lf));
+          const lineBytes = end - fill;
           const { size } = this.#active();
           // The line starts the next segment, unless the active one is empty (a longer line gets a segment of its own).
           if (size + fill > 0 && size + end > this.#o.segmentBytes) {
@@ -236,6 +247,8 @@ export class Spool<T> {
             this.#out.copyWithin(0, fill, end);
             end -= fill;
           }
+          const { kept } = this.#active();
+          kept[keep] = (kept[keep] ?? 0) + lineBytes;
           fill = end;
         }
       }
@@ -263,27 +276,41 @@ export class Spool<T> {
 
   /** Makes the active segment durable and closes it, then starts the next one. */
   async #roll(): Promise<void> {
-    const segment = this.#active();
+    const current = this.#active();
     await this.#fh?.sync();
     await this.#fh?.close();
-    this.#segs.push({ seq: segment.seq + 1, size: 0 });
+    this.#segs.push(segment(current.seq + 1));
     await this.#openActive();
     await syncDir(this.#o.dir);
   }
 
+  /** Over the bound, class by class from the least useful: first the oldest of a class, then the class wherever else it is. */
   async #enforceBound(): Promise<void> {
     let excess = this.#pendingBytes() - this.#o.maxBytes;
-    if (excess <= 0) return;
+    for (let keep = 0; keep < KEEP_CLASSES && excess > 0; keep++) {
+      excess -= await this.#dropHead(excess, keep);
+      if (keep < KEEP_CLASSES - 1 && excess > 0) excess -= await this.#dropByKeep(excess, keep);
+    }
+  }
+
+  /** Drops the oldest records while they are of class `upTo` or lower, until `excess` bytes are gone; returns the bytes freed. */
+  async #dropHead(excess: number, upTo: number): Promise<number> {
+    let freed = 0;
     let removed = 0;
     let inflight = 0;
+    let blocked = false;
     const to = { ...this.#pos };
     for (const s of this.#segs) {
-      if (s.seq < to.segment || excess <= 0) continue;
+      if (s.seq < to.segment || freed >= excess || blocked) continue;
       const from = s.seq === to.segment ? to.offset : 0;
       const buf = await readRange(join(this.#o.dir, segName(s.seq)), from, s.size);
       let at = 0;
-      for (let nl = buf.indexOf(10); nl >= 0 && excess > 0; nl = buf.indexOf(10, at)) {
-        excess -= nl + 1 - at;
+      for (let nl = buf.indexOf(10); nl >= 0 && freed < excess; nl = buf.indexOf(10, at)) {
+        if (lineKeep(buf, at, nl) > upTo) {
+          blocked = true;
+          break;
+        }
+        freed += nl + 1 - at;
         at = nl + 1;
         removed++;
         if (this.#inflightEnd !== undefined && cmp({ segment: s.seq, offset: from + at }, this.#inflightEnd) <= 0) inflight++;
@@ -291,11 +318,51 @@ export class Spool<T> {
       to.segment = s.seq;
       to.offset = from + at;
     }
+    if (removed === 0) return 0;
     this.#pending -= removed;
     // Records a shipper is delivering right now are dropped only if that delivery never commits.
     this.#evictedInFlight += inflight;
     this.#countDropped(removed - inflight, 'overflow');
     await this.#advance(to);
+    return freed;
+  }
+
+  /**
+   * Rewrites segments without their records of class `upTo` or lower, oldest segment first, until `excess` bytes are
+   * gone; returns the bytes freed. What a reader holds stays byte for byte: the committed head of the first segment
+   * and any batch being delivered.
+   */
+  async #dropByKeep(excess: number, upTo: number): Promise<number> {
+    const inflight = this.#inflightEnd;
+    let freed = 0;
+    for (const s of this.#segs) {
+      if (freed >= excess) break;
+      if (inflight !== undefined && s.seq < inflight.segment) continue;
+      const held = Math.max(s.seq === this.#pos.segment ? this.#pos.offset : 0, s.seq === inflight?.segment ? inflight.offset : 0);
+      if (held < s.size && s.kept.some((bytes, k) => k <= upTo && bytes > 0)) freed += await this.#rewriteWithout(s, upTo, held);
+    }
+    return freed;
+  }
+
+  /** Replaces segment `s` by its first `held` bytes and its later lines above class `upTo` (a temporary file renamed over it). */
+  async #rewriteWithout(s: Segment, upTo: number, held: number): Promise<number> {
+    const path = join(this.#o.dir, segName(s.seq));
+    const active = s === this.#segs[this.#segs.length - 1];
+    const buf = await readRange(path, 0, s.size);
+    const { rest, dropped } = withoutKeep(buf.subarray(held), upTo);
+    s.kept = keptBytes(rest);
+    if (dropped === 0) return 0;
+    if (active) {
+      await this.#fh?.close();
+      this.#fh = undefined;
+    }
+    await writeFileAtomic(path, Buffer.concat([buf.subarray(0, held), rest]));
+    if (active) await this.#openActive();
+    const freed = s.size - held - rest.length;
+    s.size = held + rest.length;
+    this.#pending -= dropped;
+    this.#countDropped(dropped, 'overflow');
+    return freed;
   }
 
   /** Persists `to` as the committed position, then deletes fully consumed segments. */

@@ -1,0 +1,41 @@
+// What a full spool drops first. Each record gets a keep class when it is written; a spool over its bound drops the
+// lowest class first, oldest first within it, and the start-up records and each error's first occurrence last:
+// those carry the cause, and a flood of one repeated line must not push them out. Pure.
+
+/** Lowest first: repeats of a line already shipped, routine records, warnings and errors, the records that explain. */
+export const KEEP = { repeat: 0, routine: 1, notable: 2, essential: 3 } as const;
+export type KeepClass = (typeof KEEP)[keyof typeof KEEP];
+
+/** The class of a record known only by its level (pino's numbers): warnings and above outlast the rest. */
+export function keepByLevel(level: number): KeepClass {
+  return level >= 40 ? KEEP.notable : KEEP.routine;
+}
+
+/** Records at the start of a run that are essential: cloudflared's version, settings, IDs and first dials. */
+const STARTUP_RECORDS = 30;
+/** Error keys remembered for "first occurrence"; beyond it, errors keep the class of their level. */
+const MAX_ERROR_KEYS = 10_000;
+
+/** Classes cloudflared's records: the start of each run and each error's first occurrence are essential. */
+export class ConnectorKeep {
+  #startupLeft = 0;
+  readonly #errorsSeen = new Set<string>();
+
+  /** A new cloudflared run starts: its first records are its start-up. */
+  runStarted(): void {
+    this.#startupLeft = STARTUP_RECORDS;
+  }
+
+  /** The class of a record shipped as it came; `again`: its key already shipped in the current repeat window. */
+  of(level: number, key: string, again: boolean): KeepClass {
+    if (this.#startupLeft > 0) {
+      this.#startupLeft--;
+      return KEEP.essential;
+    }
+    if (level >= 50 && !this.#errorsSeen.has(key) && this.#errorsSeen.size < MAX_ERROR_KEYS) {
+      this.#errorsSeen.add(key);
+      return KEEP.essential;
+    }
+    return again ? KEEP.repeat : keepByLevel(level);
+  }
+}
