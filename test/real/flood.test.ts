@@ -65,4 +65,34 @@ describe('the real cloudflared with its edge on a closed port', () => {
     expect(peakRss).toBeLessThan(256 * 1024 * 1024);
     console.log(`flood: ${String(last)} lines read, ${String(fromCloudflared.length)} records shipped (${String(summaries.length)} summaries of ${String(repeated)} repeats), peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   });
+
+  it('with repeats not collapsed and Loki down, the full spool keeps the start-up and the first error for when Loki is back', async () => {
+    const closed = `127.0.0.1:${String(await reserveDeadPort())}`;
+    const lokiPort = await reserveDeadPort();
+    const env = {
+      ...world.env({ TUNNELWATCH_LOGS_REPEATS_WINDOW: '0s', TUNNELWATCH_LOGS_SPOOL_MAX_BYTES: String(1 << 20), TUNNELWATCH_LOGS_LOKI_URL: `http://127.0.0.1:${String(lokiPort)}` }),
+      TUNNELWATCH_CLOUDFLARED_EXTRA_ARGS: `--edge,${closed},--cacert,${world.edge.info.caCert}`,
+    };
+    const run = p.run(env, [], world.cloudflared);
+    const pid = await run.connectorPid();
+    const dropped = async (): Promise<number> => metric((await get(run, '/metrics')).body, 'tunnelwatch_log_records_dropped_total', { sink: 'loki', reason: 'overflow' }) ?? 0;
+    // 20 MB of records against a 1 MiB spool: most must go.
+    await poll(async () => ((await dropped()) >= 20_000 ? true : undefined), '20,000 records dropped from the Loki spool', 60_000);
+    process.kill(pid, 'SIGSTOP');
+    const loki = await p.fakeLoki(lokiPort);
+    await poll(async () => (metric((await get(run, '/metrics')).body, 'tunnelwatch_log_spool_bytes', { sink: 'loki' }) === 0 ? true : undefined), 'the Loki spool to empty', 60_000);
+    const inLoki = new Set((await loki.received()).flatMap((push) => push.values.map(([, line]) => (JSON.parse(line) as Rec).raw)));
+    process.kill(pid, 'SIGCONT');
+
+    const fromCloudflared = run.records.filter((r) => r.source === 'cloudflared');
+    const startup = fromCloudflared.slice(0, 30).map((r) => r.raw);
+    // The first of each error message is the first occurrence of its key (records of different messages never share one).
+    const firstErrors = [...new Map(fromCloudflared.filter((r) => r.level === 50).reverse().map((r) => [r.msg, r.raw])).values()];
+    expect(startup.filter((raw) => !inLoki.has(raw))).toEqual([]);
+    expect(firstErrors.some((raw) => String(raw).includes('Unable to establish connection with Cloudflare edge'))).toBe(true);
+    expect(firstErrors.filter((raw) => !inLoki.has(raw))).toEqual([]);
+    // Most of the flood was dropped, and what reached Loki is a small part of it.
+    expect(inLoki.size).toBeLessThan(fromCloudflared.length / 4);
+    console.log(`spool under the flood: ${String(fromCloudflared.length)} records, ${String(await dropped())} dropped from a 1 MiB spool, ${String(inLoki.size)} in Loki after the outage, the 30 start-up records and the first of each of the ${String(firstErrors.length)} errors among them`);
+  });
 });
