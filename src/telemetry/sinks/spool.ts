@@ -10,9 +10,9 @@ import { KEEP_CLASSES, keptBytes, lineKeep, withoutKeep } from './spool-keep.js'
  * `{"t":<append ms>,"k":<keep class>,"r":<record>}` per line; `position.json` (replaced atomically) holds the
  * committed read position. At-least-once: a batch is removed only by `commit`, so after a crash anything not
  * committed is peeked again. Records are durable once `flush()` (or `peek()`, which flushes) resolved.
- * Over its bound, the spool first rewrites the segments no reader is in without their least useful records
- * (by keep class: repeats, then routine records, then warnings and errors), oldest first; only when that is not
- * enough does it drop the oldest records whatever their class.
+ * Over its bound, the spool drops its least useful records first, class by class (repeats, routine records,
+ * warnings and errors, then the essential ones), oldest first within a class: from the head while the oldest are of
+ * that class, then by rewriting later segments without it.
  */
 export interface SpoolOptions {
   dir: string;
