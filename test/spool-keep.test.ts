@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEEP, type KeepClass, LineBytes } from '../src/telemetry/logs/index.js';
-import { keptBytes, lineKeep, withoutKeep } from '../src/telemetry/sinks/spool-keep.js';
+import { keptBytes, lineKeep, lineLevel, withoutKeep } from '../src/telemetry/sinks/spool-keep.js';
 import { Spool } from '../src/telemetry/sinks/spool.js';
 
 let dir: string;
@@ -14,10 +14,12 @@ afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
 
 interface Rec { id: string }
 
-/** Appends records of one class and makes them durable. */
+const LEVEL: Readonly<Record<KeepClass, string>> = { 0: 'error', 1: 'info', 2: 'warn', 3: 'info' };
+
+/** Appends records of one class (at a level that class may have) and makes them durable. */
 async function put(s: Spool<Rec>, keep: KeepClass, ...ids: string[]): Promise<void> {
   const lines = new LineBytes();
-  for (const id of ids) lines.push(JSON.stringify({ id }), keep);
+  for (const id of ids) lines.push(JSON.stringify({ id }), keep, LEVEL[keep]);
   s.appendLines(lines);
   await s.flush();
 }
@@ -27,8 +29,8 @@ const left = async (s: Spool<Rec>): Promise<string[]> => (await s.peek(10_000, 1
 
 describe('a spool over its bound', () => {
   it('drops repeats, then routine records, and keeps warnings and the essential records', async () => {
-    const drops: number[] = [];
-    const s = await Spool.open<Rec>({ dir, maxBytes: 2_000, segmentBytes: 256, onDrop: (n) => drops.push(n) });
+    const drops = new Map<string, number>();
+    const s = await Spool.open<Rec>({ dir, maxBytes: 2_000, segmentBytes: 256, onDrop: (n, reason, level) => drops.set(`${reason} ${level}`, (drops.get(`${reason} ${level}`) ?? 0) + n) });
     await put(s, KEEP.essential, ...range('start', 5));
     await put(s, KEEP.essential, 'first-error');
     for (let i = 0; i < 10; i++) {
@@ -40,7 +42,10 @@ describe('a spool over its bound', () => {
     const { dropped, bytes } = await s.stats();
     expect(bytes).toBeLessThanOrEqual(2_000);
     expect(kept.length + dropped).toBe(6 + 10 * 8);
-    expect(drops.reduce((a, b) => a + b, 0)).toBe(dropped);
+    // Counted by level: the repeats were errors, the routine records info; no warning was dropped.
+    expect([...drops.keys()].sort()).toEqual(['overflow error', 'overflow info']);
+    expect([...drops.values()].reduce((a, b) => a + b, 0)).toBe(dropped);
+    expect(drops.get('overflow error')).toBe(50 - kept.filter((id) => id.startsWith('again')).length);
     // Every start-up record, the first error and every warning are still there, in order.
     expect(kept.filter((id) => id.startsWith('start') || id === 'first-error')).toEqual([...range('start', 5), 'first-error']);
     expect(kept.filter((id) => id.startsWith('warn'))).toEqual(range('warn', 10).map((_, i) => `warn${String(i)}`));
@@ -95,8 +100,8 @@ describe('a spool over its bound', () => {
 });
 
 describe('keep classes in spool lines', () => {
-  const line = (t: number, k: number | undefined, id: string): string => `${JSON.stringify(k === undefined ? { t, r: { id } } : { t, k, r: { id } })}\n`;
-  const buf = Buffer.from([line(17, 0, 'a'), line(1_787_000_000_000, 3, 'b'), line(5, undefined, 'c'), line(6, 2, 'd')].join(''));
+  const line = (t: number, k: number | undefined, id: string, l?: string): string => `${JSON.stringify(k === undefined ? { t, r: { id } } : l === undefined ? { t, k, r: { id } } : { t, k, l, r: { id } })}\n`;
+  const buf = Buffer.from([line(17, 0, 'a', 'error'), line(1_787_000_000_000, 3, 'b'), line(5, undefined, 'c'), line(6, 2, 'd', 'warn')].join(''));
 
   it('reads each line\'s class from its head, routine when it has none', () => {
     const classes: number[] = [];
@@ -104,11 +109,17 @@ describe('keep classes in spool lines', () => {
     expect(classes).toEqual([0, 3, 1, 2]);
   });
 
+  it('reads each line\'s level from its head, nothing when it has none', () => {
+    const levels: string[] = [];
+    for (let at = 0, nl = buf.indexOf(10); nl >= 0; at = nl + 1, nl = buf.indexOf(10, at)) levels.push(lineLevel(buf, at, nl));
+    expect(levels).toEqual(['error', '', '', 'warn']);
+  });
+
   it('sums the bytes of each class and filters lines by class', () => {
-    const sizes = [line(17, 0, 'a'), line(1_787_000_000_000, 3, 'b'), line(5, undefined, 'c'), line(6, 2, 'd')].map((l) => Buffer.byteLength(l));
+    const sizes = [line(17, 0, 'a', 'error'), line(1_787_000_000_000, 3, 'b'), line(5, undefined, 'c'), line(6, 2, 'd', 'warn')].map((l) => Buffer.byteLength(l));
     expect(keptBytes(buf)).toEqual([sizes[0], sizes[2], sizes[3], sizes[1]]);
     const { rest, dropped } = withoutKeep(buf, 1);
-    expect(dropped).toBe(2);
-    expect(rest.toString()).toBe(line(1_787_000_000_000, 3, 'b') + line(6, 2, 'd'));
+    expect(dropped).toEqual(new Map([['error', 1], ['', 1]]));
+    expect(rest.toString()).toBe(line(1_787_000_000_000, 3, 'b') + line(6, 2, 'd', 'warn'));
   });
 });

@@ -22,7 +22,7 @@ export interface LoggingOptions {
   readonly stdout?: LineOutput;
   readonly labels: RecordLabels;
   readonly mixin?: () => Record<string, unknown>;
-  readonly onSpoolDrop?: (sink: string, count: number, reason: 'overflow' | 'corrupt') => void;
+  readonly onSpoolDrop?: (sink: string, count: number, reason: 'overflow' | 'corrupt', level: string) => void;
   readonly fetch?: typeof fetch;
   /** Records arrive faster than the disk takes them (true), or the backlog has halved (false). */
   readonly onPressure?: (saturated: boolean) => void;
@@ -41,7 +41,7 @@ export async function startLogging(settings: Settings, options: LoggingOptions):
   const place = (sink: string): SpoolPlace => ({
     dir: settings.logs.spoolDir,
     maxBytes: settings.logs.spoolMaxBytes,
-    onDrop: (count, reason) => options.onSpoolDrop?.(sink, count, reason),
+    onDrop: (count, reason, level) => options.onSpoolDrop?.(sink, count, reason, level),
   });
   const { loki, syslog } = settings.logs;
   const sinks: SpoolShipperSink<unknown>[] = [];

@@ -128,8 +128,8 @@ export class Sidecar {
       },
       ...(o.stdout === undefined ? {} : { stdout: o.stdout }),
       ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
-      onSpoolDrop: (sink, count, reason) => {
-        spoolDrops.dropped(sink, count, reason);
+      onSpoolDrop: (sink, count, reason, level) => {
+        spoolDrops.dropped(sink, count, reason, level);
         const total = dropReports.add(`${sink}:${reason}`, count, Date.now());
         if (total === undefined) return;
         logging.logger.error({ sink, count: total, reason }, `${sink} spool dropped ${String(total)} records (${reason === 'overflow' ? `over logs.spoolMaxBytes=${String(settings.logs.spoolMaxBytes)}` : 'unreadable after a crash'}); reported at most once a minute, every drop is counted in tunnelwatch_log_records_dropped_total`);

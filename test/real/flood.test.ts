@@ -75,7 +75,11 @@ describe('the real cloudflared with its edge on a closed port', () => {
     };
     const run = p.run(env, [], world.cloudflared);
     const pid = await run.connectorPid();
-    const dropped = async (): Promise<number> => metric((await get(run, '/metrics')).body, 'tunnelwatch_log_records_dropped_total', { sink: 'loki', reason: 'overflow' }) ?? 0;
+    const droppedBy = async (): Promise<Record<string, number>> => {
+      const text = (await get(run, '/metrics')).body;
+      return Object.fromEntries(['debug', 'info', 'warn', 'error'].map((level) => [level, metric(text, 'tunnelwatch_log_records_dropped_total', { sink: 'loki', reason: 'overflow', level }) ?? 0]));
+    };
+    const dropped = async (): Promise<number> => Object.values(await droppedBy()).reduce((a, b) => a + b, 0);
     // 20 MB of records against a 1 MiB spool: most must go.
     await poll(async () => ((await dropped()) >= 20_000 ? true : undefined), '20,000 records dropped from the Loki spool', 60_000);
     process.kill(pid, 'SIGSTOP');
@@ -93,6 +97,6 @@ describe('the real cloudflared with its edge on a closed port', () => {
     expect(firstErrors.filter((raw) => !inLoki.has(raw))).toEqual([]);
     // Most of the flood was dropped, and what reached Loki is a small part of it.
     expect(inLoki.size).toBeLessThan(fromCloudflared.length / 4);
-    console.log(`spool under the flood: ${String(fromCloudflared.length)} records, ${String(await dropped())} dropped from a 1 MiB spool, ${String(inLoki.size)} in Loki after the outage, the 30 start-up records and the first of each of the ${String(firstErrors.length)} errors among them`);
+    console.log(`spool under the flood: ${String(fromCloudflared.length)} records, ${String(await dropped())} dropped from a 1 MiB spool (${JSON.stringify(await droppedBy())}), ${String(inLoki.size)} in Loki after the outage, the 30 start-up records and the first of each of the ${String(firstErrors.length)} errors among them`);
   });
 });

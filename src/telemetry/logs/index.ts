@@ -2,7 +2,7 @@
 export { ConnectorKeep, KEEP, keepByLevel, type KeepClass } from './keep.js';
 export { LineBytes } from './line-bytes.js';
 export { LogPipeline, type LineOutput, type PipelineCounters, type SpooledSink } from './log-pipeline.js';
-export { connectorRecord, learnLabels, levelName, type LogRecord, type RecordLabels } from './log-record.js';
+export { connectorRecord, LEVEL_NAME, learnLabels, levelName, type LogRecord, type RecordLabels } from './log-record.js';
 export { createLogger, type Logger, type LogMethod, type OwnLevel } from './logger.js';
 export { pinoLine, recordSerialiser, type RecordSerialiser } from './record-format.js';
 export { RecentLines } from './recent-lines.js';

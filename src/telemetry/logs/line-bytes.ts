@@ -16,8 +16,9 @@ export class LineBytes {
   /** In order, with the bytes used in each; a line never straddles two. */
   readonly #chunks: Buffer[] = [];
   readonly #used: number[] = [];
-  /** Each line's keep class (see keep.ts), in order. */
+  /** Each line's keep class (see keep.ts) and level name ('' unknown), in order. */
   readonly #keeps: number[] = [];
+  readonly #levels: string[] = [];
   #count = 0;
 
   static of(texts: readonly string[]): LineBytes {
@@ -27,7 +28,7 @@ export class LineBytes {
   }
 
   /** Appends `text` (holding no LF, as JSON.stringify's output never does) and an LF; `keep`: its keep class. */
-  push(text: string, keep: number = KEEP.routine): void {
+  push(text: string, keep: number = KEEP.routine, level = ''): void {
     // Three bytes per UTF-16 unit at most, and the LF.
     const most = text.length * 3 + 1;
     let last = this.#chunks.length - 1;
@@ -42,6 +43,7 @@ export class LineBytes {
     chunk[at++] = LF;
     this.#used[last] = at;
     this.#keeps.push(keep);
+    this.#levels.push(level);
     this.#count++;
   }
 
@@ -60,11 +62,17 @@ export class LineBytes {
     return this.#keeps;
   }
 
+  /** The level name of each line ('' unknown), in order; valid until clear(). */
+  levels(): readonly string[] {
+    return this.#levels;
+  }
+
   clear(): void {
     for (const chunk of this.#chunks) if (chunk.length === CHUNK_BYTES && spare.length < MAX_SPARE) spare.push(chunk);
     this.#chunks.length = 0;
     this.#used.length = 0;
     this.#keeps.length = 0;
+    this.#levels.length = 0;
     this.#count = 0;
   }
 }

@@ -5,7 +5,7 @@
 import { KEEP, keepByLevel, type KeepClass } from './keep.js';
 import { LineBytes } from './line-bytes.js';
 import type { RecentLines } from './recent-lines.js';
-import type { LogRecord } from './log-record.js';
+import { levelName, type LogRecord } from './log-record.js';
 import { pinoLine, type RecordSerialiser } from './record-format.js';
 import type { Redactor } from './redact.js';
 
@@ -121,7 +121,7 @@ export class LogPipeline {
     if (this.#o.stdout !== undefined) batch.lines.push(line);
     for (const [i, sink] of this.#o.sinks.entries()) {
       try {
-        batch.entries[i]?.push(sink.entry(clean, line), keepClass);
+        batch.entries[i]?.push(sink.entry(clean, line), keepClass, levelName(clean.level));
       } catch (error) {
         // The record is lost for this sink only (stdout and the other sinks still get it).
         this.#sinkError(sink.name, error, 1);

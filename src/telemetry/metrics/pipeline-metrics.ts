@@ -3,7 +3,7 @@
 // Counts live in plain objects updated on the hot path; the registry reads them at scrape time.
 import { Gauge, type Registry } from 'prom-client';
 import { computedCounter, computedGauge, single, type Series } from './computed-metric.js';
-import type { PipelineCounters } from '../logs/index.js';
+import { LEVEL_NAME, type PipelineCounters } from '../logs/index.js';
 import type { MetricSet } from './metric-set.js';
 import type { ShippingSource, SpoolStats } from '../sinks/index.js';
 
@@ -38,10 +38,10 @@ class Tally {
   }
 }
 
-/** Records a spool dropped: over its size bound (overflow) or unreadable after a crash (corrupt). */
+/** Records a spool dropped: over its size bound (overflow) or unreadable after a crash (corrupt), by level ('' unknown). */
 export class SpoolDrops extends Tally {
-  dropped(sink: string, count: number, reason: 'overflow' | 'corrupt'): void {
-    this.add({ sink, reason }, count);
+  dropped(sink: string, count: number, reason: 'overflow' | 'corrupt', level = ''): void {
+    this.add(level === '' ? { sink, reason } : { sink, reason, level }, count);
   }
 }
 
@@ -60,7 +60,10 @@ export class PipelineMetrics {
     // Every series exists from the start at 0, so Prometheus sees the first restart or drop as an increase.
     for (const reason of sources.restartReasons) this.#restarts.add({ reason }, 0);
     this.#dropped = sources.spoolDrops ?? new SpoolDrops();
-    for (const sink of sources.sinks) for (const reason of ['overflow', 'corrupt'] as const) this.#dropped.add({ sink: sink.name, reason }, 0);
+    for (const sink of sources.sinks) {
+      for (const level of Object.values(LEVEL_NAME)) this.#dropped.add({ sink: sink.name, reason: 'overflow', level }, 0);
+      this.#dropped.add({ sink: sink.name, reason: 'corrupt' }, 0);
+    }
   }
 
   restarted(reason: string): void {
@@ -131,10 +134,10 @@ export class PipelineMetrics {
     );
     counter(
       'log_records_dropped_total',
-      'Records lost for a sink: spool over logs.spoolMaxBytes (overflow), unreadable spool lines (corrupt), a failed spool write (spool_error), stdout too slow (backpressure), rejected by the receiver with its quarantine file full (quarantine_full).',
-      ['sink', 'reason'],
+      'Records lost for a sink: spool over logs.spoolMaxBytes (overflow, by the records\' level; a full spool drops repeats, then debug and info, then warnings and errors, the start-up and each first error last), unreadable spool lines (corrupt), a failed spool write (spool_error), stdout too slow (backpressure), rejected by the receiver with its quarantine file full (quarantine_full).',
+      ['sink', 'reason', 'level'],
       () => [
-        ...this.#dropped.series<'sink' | 'reason'>(),
+        ...this.#dropped.series<'sink' | 'reason' | 'level'>(),
         { labels: { sink: 'stdout', reason: 'backpressure' }, value: s.counters.stdoutDropped },
         ...s.sinks.map((k) => ({ labels: { sink: k.name, reason: 'spool_error' }, value: s.counters.sinkErrors[k.name] ?? 0 })),
         ...s.sinks.flatMap((k) => (k.shipperStats.quarantineDropped === undefined ? [] : [{ labels: { sink: k.name, reason: 'quarantine_full' }, value: k.shipperStats.quarantineDropped }])),

@@ -15,7 +15,7 @@ type LokiSettings = NonNullable<Settings['logs']['loki']>;
 export interface SpoolPlace {
   readonly dir: string;
   readonly maxBytes: number;
-  readonly onDrop?: (count: number, reason: 'overflow' | 'corrupt') => void;
+  readonly onDrop?: (count: number, reason: 'overflow' | 'corrupt', level: string) => void;
 }
 
 /** Labels that identify a stream: source, level and the replica's identity; never anything per line. */

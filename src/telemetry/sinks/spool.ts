@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineBytes } from '../logs/index.js';
 import { parseLine, readPosition, readRange, segName, spoolLine, type SpoolPosition, syncDir, writeFileAtomic } from './spool-files.js';
-import { KEEP_CLASSES, keptBytes, lineKeep, withoutKeep } from './spool-keep.js';
+import { countLevel, KEEP_CLASSES, keptBytes, lineKeep, lineLevel, withoutKeep } from './spool-keep.js';
 
 /**
  * A durable, bounded on-disk FIFO of JSON records. Segment files `seg-<n>.jsonl` hold one
@@ -21,7 +21,8 @@ export interface SpoolOptions {
   /** A new segment is started when the active one would grow past this. Default 1 MiB. */
   segmentBytes?: number;
   now?: () => number;
-  onDrop?: (count: number, reason: 'overflow' | 'corrupt') => void;
+  /** Records dropped, by reason and level ('' when the line does not say: corrupt, or written before levels were). */
+  onDrop?: (count: number, reason: 'overflow' | 'corrupt', level: string) => void;
 }
 export type { SpoolPosition };
 export interface SpoolBatch<T> {
@@ -45,13 +46,13 @@ export class Spool<T> {
   #pos: SpoolPosition = { segment: 1, offset: 0 };
   #fh: FileHandle | undefined;
   /** Appended and not yet written: runs of records (JSON lines), each with its append time. */
-  #buffer: { t: number; pieces: Buffer[]; keeps: readonly number[] }[] = [];
+  #buffer: { t: number; pieces: Buffer[]; keeps: readonly number[]; levels: readonly string[] }[] = [];
   #pending = 0;
   #dropped = 0;
   /** Where the last peeked batch ends: records up to it are in a shipper's hands, being delivered. */
   #inflightEnd: SpoolPosition | undefined;
   /** Records of that batch the size bound pushed out: they count as dropped only if it is never committed. */
-  #evictedInFlight = 0;
+  #evictedInFlight = new Map<string, number>();
   #lock: Promise<unknown> = Promise.resolve();
   /** Reused by every flush to build lines in: fresh memory for each batch would cost a page fault per 4 KiB. */
   #out = Buffer.allocUnsafe(1 << 20);
@@ -74,7 +75,7 @@ export class Spool<T> {
 
   /** As `append`, for records already serialised (each line the JSON of a T); `lines` must stay as they are until the next flush settled. */
   appendLines(lines: LineBytes): void {
-    if (lines.count > 0) this.#buffer.push({ t: this.#o.now(), pieces: lines.pieces(), keeps: lines.keeps() });
+    if (lines.count > 0) this.#buffer.push({ t: this.#o.now(), pieces: lines.pieces(), keeps: lines.keeps(), levels: lines.levels() });
   }
 
   flush(): Promise<void> { return this.#locked(() => this.#flush()); }
@@ -112,7 +113,7 @@ export class Spool<T> {
     return this.#locked(async () => {
       if (cmp(batch.end, this.#pos) <= 0) {
         // Passed by the size bound while it was being delivered: delivered after all, not dropped.
-        if (this.#inflightEnd !== undefined && cmp(batch.end, this.#inflightEnd) === 0) this.#evictedInFlight = 0;
+        if (this.#inflightEnd !== undefined && cmp(batch.end, this.#inflightEnd) === 0) this.#evictedInFlight.clear();
         this.#inflightEnd = undefined;
         return;
       }
@@ -159,14 +160,18 @@ export class Spool<T> {
   }
 
   #settleEvicted(): void {
-    if (this.#evictedInFlight > 0) this.#countDropped(this.#evictedInFlight, 'overflow');
-    this.#evictedInFlight = 0;
+    this.#countDroppedByLevel(this.#evictedInFlight, 'overflow');
+    this.#evictedInFlight.clear();
     this.#inflightEnd = undefined;
   }
 
-  #countDropped(n: number, reason: 'overflow' | 'corrupt'): void {
+  #countDropped(n: number, reason: 'overflow' | 'corrupt', level = ''): void {
     this.#dropped += n;
-    this.#o.onDrop?.(n, reason);
+    this.#o.onDrop?.(n, reason, level);
+  }
+
+  #countDroppedByLevel(counts: ReadonlyMap<string, number>, reason: 'overflow' | 'corrupt'): void {
+    for (const [level, n] of counts) if (n > 0) this.#countDropped(n, reason, level);
   }
 
   async #load(): Promise<void> {
@@ -225,13 +230,19 @@ export class Spool<T> {
     // Lines are built in #out, whose first `fill` bytes are written when it is full, when the segment is, and at the end.
     let fill = 0;
     let lines = 0;
-    for (const { t, pieces, keeps } of runs) {
-      const heads: Buffer[] = [];
+    for (const { t, pieces, keeps, levels } of runs) {
+      const heads = new Map<string, Buffer>();
       let index = 0;
       for (const src of pieces) {
         for (let from = 0, lf = src.indexOf(10); lf >= 0; from = lf + 1, lf = src.indexOf(10, from), lines++) {
-          const keep = keeps[index++] ?? 1;
-          const head = (heads[keep] ??= Buffer.from(`{"t":${String(t)},"k":${String(keep)},"r":`));
+          const keep = keeps[index] ?? 1;
+          const level = levels[index++] ?? '';
+          const key = `${String(keep)}${level}`;
+          let head = heads.get(key);
+          if (head === undefined) {
+            head = Buffer.from(`{"t":${String(t)},"k":${String(keep)},${level === '' ? '' : `"l":${JSON.stringify(level)},`}"r":`);
+            heads.set(key, head);
+          }
           const most = head.length + lf - from + 2;
           if (this.#out.length - fill < most) {
             fill = await this.#writeOut(fill);
@@ -297,7 +308,7 @@ export class Spool<T> {
   async #dropHead(excess: number, upTo: number): Promise<number> {
     let freed = 0;
     let removed = 0;
-    let inflight = 0;
+    const dropped = new Map<string, number>();
     let blocked = false;
     const to = { ...this.#pos };
     for (const s of this.#segs) {
@@ -310,19 +321,20 @@ export class Spool<T> {
           blocked = true;
           break;
         }
+        const level = lineLevel(buf, at, nl);
         freed += nl + 1 - at;
         at = nl + 1;
         removed++;
-        if (this.#inflightEnd !== undefined && cmp({ segment: s.seq, offset: from + at }, this.#inflightEnd) <= 0) inflight++;
+        // Records a shipper is delivering right now are dropped only if that delivery never commits.
+        const inflight = this.#inflightEnd !== undefined && cmp({ segment: s.seq, offset: from + at }, this.#inflightEnd) <= 0;
+        countLevel(inflight ? this.#evictedInFlight : dropped, level);
       }
       to.segment = s.seq;
       to.offset = from + at;
     }
     if (removed === 0) return 0;
     this.#pending -= removed;
-    // Records a shipper is delivering right now are dropped only if that delivery never commits.
-    this.#evictedInFlight += inflight;
-    this.#countDropped(removed - inflight, 'overflow');
+    this.#countDroppedByLevel(dropped, 'overflow');
     await this.#advance(to);
     return freed;
   }
@@ -351,7 +363,8 @@ export class Spool<T> {
     const buf = await readRange(path, 0, s.size);
     const { rest, dropped } = withoutKeep(buf.subarray(held), upTo);
     s.kept = keptBytes(rest);
-    if (dropped === 0) return 0;
+    const count = [...dropped.values()].reduce((a, b) => a + b, 0);
+    if (count === 0) return 0;
     if (active) {
       await this.#fh?.close();
       this.#fh = undefined;
@@ -360,8 +373,8 @@ export class Spool<T> {
     if (active) await this.#openActive();
     const freed = s.size - held - rest.length;
     s.size = held + rest.length;
-    this.#pending -= dropped;
-    this.#countDropped(dropped, 'overflow');
+    this.#pending -= count;
+    this.#countDroppedByLevel(dropped, 'overflow');
     return freed;
   }
 
