@@ -69,7 +69,15 @@ const brief = (s: StatusBody | undefined): string =>
     ? 'none'
     : JSON.stringify({ state: s.state, reasons: codes(s), causes: causes(s), views: s.views, process: s.process, edge: s.edge.status, registered: s.registeredConnections });
 
-/** Polls /status every 50 ms until `check` returns a value; the error shows the last snapshot. */
+/** cloudflared's last lines as tunnelwatch recorded them, for a failure's message. */
+const lastConnectorLines = (run: TunnelwatchRun, n = 20): string =>
+  run.records
+    .filter((r) => r.source === 'cloudflared')
+    .slice(-n)
+    .map((r) => `  ${typeof r.raw === 'string' ? r.raw : JSON.stringify(r)}`)
+    .join('\n');
+
+/** Polls /status every 50 ms until `check` returns a value; the error shows the last snapshot and cloudflared's last lines. */
 export async function statusUntil<T>(run: TunnelwatchRun, check: (s: StatusBody) => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: StatusBody | undefined;
@@ -77,7 +85,7 @@ export async function statusUntil<T>(run: TunnelwatchRun, check: (s: StatusBody)
     last = await status(run);
     const value = check(last);
     if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${String(timeoutMs)} ms waiting for ${what}; last /status: ${brief(last)}`);
+    if (Date.now() > end) throw new Error(`timed out after ${String(timeoutMs)} ms waiting for ${what}; last /status: ${brief(last)}\ncloudflared's last lines:\n${lastConnectorLines(run)}`);
     await sleep(50);
   }
 }
