@@ -69,6 +69,16 @@ describe('a spool over its bound', () => {
     await s.close();
   });
 
+  it('drops from the head records longer than what it reads at a time', async () => {
+    const s = await Spool.open<Rec>({ dir, maxBytes: 400_000, segmentBytes: 1 << 20 });
+    const big = (n: number): string[] => Array.from({ length: n }, (_, i) => `${String(i)}-${'x'.repeat(150_000)}`);
+    await put(s, KEEP.routine, ...big(5));
+    const kept = await left(s);
+    expect(kept.map((id) => id.split('-')[0])).toEqual(['3', '4']);
+    expect((await s.stats()).dropped).toBe(3);
+    await s.close();
+  });
+
   it('keeps the classes across a restart: they are read back from the segment files', async () => {
     const s1 = await Spool.open<Rec>({ dir, maxBytes: 1e6, segmentBytes: 128 });
     await put(s1, KEEP.essential, 'start');

@@ -39,6 +39,8 @@ export interface SpoolStats { bytes: number; records: number; oldestAgeMs: numbe
 /** A segment file; `kept`: bytes of its lines per keep class. */
 interface Segment { seq: number; size: number; kept: number[] }
 const segment = (seq: number, size = 0): Segment => ({ seq, size, kept: new Array<number>(KEEP_CLASSES).fill(0) });
+/** What the head drop reads at a time. */
+const HEAD_WINDOW_BYTES = 64 << 10;
 const cmp = (a: SpoolPosition, b: SpoolPosition): number => a.segment - b.segment || a.offset - b.offset;
 
 export class Spool<T> {
@@ -313,24 +315,35 @@ export class Spool<T> {
     const to = { ...this.#pos };
     for (const s of this.#segs) {
       if (s.seq < to.segment || freed >= excess || blocked) continue;
-      const from = s.seq === to.segment ? to.offset : 0;
-      const buf = await readRange(join(this.#o.dir, segName(s.seq)), from, s.size);
-      let at = 0;
-      for (let nl = buf.indexOf(10); nl >= 0 && freed < excess; nl = buf.indexOf(10, at)) {
-        if (lineKeep(buf, at, nl) > upTo) {
-          blocked = true;
-          break;
+      const path = join(this.#o.dir, segName(s.seq));
+      let from = s.seq === to.segment ? to.offset : 0;
+      // Read in windows: this runs once per class on every flush over the bound, and the oldest record is often of
+      // a class kept longer, which the first window already tells.
+      for (let window = HEAD_WINDOW_BYTES; from < s.size && freed < excess && !blocked; ) {
+        const buf = await readRange(path, from, Math.min(s.size, from + window));
+        let at = 0;
+        for (let nl = buf.indexOf(10); nl >= 0 && freed < excess; nl = buf.indexOf(10, at)) {
+          if (lineKeep(buf, at, nl) > upTo) {
+            blocked = true;
+            break;
+          }
+          const level = lineLevel(buf, at, nl);
+          freed += nl + 1 - at;
+          at = nl + 1;
+          removed++;
+          // Records a shipper is delivering right now are dropped only if that delivery never commits.
+          const inflight = this.#inflightEnd !== undefined && cmp({ segment: s.seq, offset: from + at }, this.#inflightEnd) <= 0;
+          countLevel(inflight ? this.#evictedInFlight : dropped, level);
         }
-        const level = lineLevel(buf, at, nl);
-        freed += nl + 1 - at;
-        at = nl + 1;
-        removed++;
-        // Records a shipper is delivering right now are dropped only if that delivery never commits.
-        const inflight = this.#inflightEnd !== undefined && cmp({ segment: s.seq, offset: from + at }, this.#inflightEnd) <= 0;
-        countLevel(inflight ? this.#evictedInFlight : dropped, level);
+        if (at === 0 && !blocked) {
+          // A line longer than the window: read more of it, up to the segment's end.
+          if (from + window >= s.size) break;
+          window *= 2;
+        }
+        from += at;
       }
       to.segment = s.seq;
-      to.offset = from + at;
+      to.offset = from;
     }
     if (removed === 0) return 0;
     this.#pending -= removed;
