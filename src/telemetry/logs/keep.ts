@@ -11,27 +11,41 @@ export function keepByLevel(level: number): KeepClass {
   return level >= 40 ? KEEP.notable : KEEP.routine;
 }
 
-/** Records at the start of a run that are essential: cloudflared's version, settings, IDs and first dials. */
+/** Records at the start of a run that are essential: its version, settings, IDs and first dials. */
 const STARTUP_RECORDS = 30;
 /** Error keys remembered for "first occurrence"; beyond it, errors keep the class of their level. */
 const MAX_ERROR_KEYS = 10_000;
 
+/** The first records of a run (cloudflared's, or tunnelwatch's own): its start-up. */
+export class StartupRecords {
+  #left = 0;
+
+  /** A run starts: its next records are its start-up. */
+  begin(): void {
+    this.#left = STARTUP_RECORDS;
+  }
+
+  /** Whether the next record is one of the start-up's. */
+  take(): boolean {
+    if (this.#left === 0) return false;
+    this.#left--;
+    return true;
+  }
+}
+
 /** Classes cloudflared's records: the start of each run and each error's first occurrence are essential. */
 export class ConnectorKeep {
-  #startupLeft = 0;
+  readonly #startup = new StartupRecords();
   readonly #errorsSeen = new Set<string>();
 
   /** A new cloudflared run starts: its first records are its start-up. */
   runStarted(): void {
-    this.#startupLeft = STARTUP_RECORDS;
+    this.#startup.begin();
   }
 
   /** The class of a record shipped as it came; `again`: its key already shipped in the current repeat window. */
   of(level: number, key: string, again: boolean): KeepClass {
-    if (this.#startupLeft > 0) {
-      this.#startupLeft--;
-      return KEEP.essential;
-    }
+    if (this.#startup.take()) return KEEP.essential;
     if (level >= 50 && !this.#errorsSeen.has(key) && this.#errorsSeen.size < MAX_ERROR_KEYS) {
       this.#errorsSeen.add(key);
       return KEEP.essential;

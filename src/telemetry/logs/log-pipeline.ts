@@ -2,7 +2,7 @@
 // then made durable in each spooled sink (Loki, syslog) before it is written to stdout. "Durable before visible":
 // any record a person saw on stdout survives a kill -9 of tunnelwatch and is shipped after the restart.
 // Records are batched for at most `flushIntervalMs`, so one fsync serves many lines.
-import { KEEP, keepByLevel, type KeepClass } from './keep.js';
+import { KEEP, keepByLevel, type KeepClass, StartupRecords } from './keep.js';
 import { LineBytes } from './line-bytes.js';
 import type { RecentLines } from './recent-lines.js';
 import { levelName, type LogRecord } from './log-record.js';
@@ -74,8 +74,6 @@ interface Batch {
  * both throughput and 30 MB of peak RSS in the pipeline benchmark.
  */
 const DEFAULT_MAX_QUEUED_BYTES = 4 << 20;
-/** tunnelwatch's own first records (its version, settings, what it starts) are kept longest in a full spool. */
-const OWN_STARTUP_RECORDS = 30;
 
 export class LogPipeline {
   readonly counters: PipelineCounters = { records: 0, bySource: { cloudflared: 0, tunnelwatch: 0 }, stdoutWritten: 0, stdoutDropped: 0, sinkErrors: {} };
@@ -92,10 +90,12 @@ export class LogPipeline {
   /** Bytes written and not yet through a flush. */
   #queuedBytes = 0;
   #saturated = false;
-  #ownStartupLeft = OWN_STARTUP_RECORDS;
+  /** tunnelwatch's own start-up records (its version, settings, what it starts) are kept longest in a full spool. */
+  readonly #ownStartup = new StartupRecords();
 
   constructor(options: PipelineOptions) {
     this.#o = options;
+    this.#ownStartup.begin();
     this.#serialise = options.serialise ?? pinoLine;
     this.#batch = this.#newBatch();
   }
@@ -172,9 +172,7 @@ export class LogPipeline {
   }
 
   #ownKeep(record: LogRecord): KeepClass {
-    if (this.#ownStartupLeft === 0) return keepByLevel(record.level);
-    this.#ownStartupLeft--;
-    return KEEP.essential;
+    return this.#ownStartup.take() ? KEEP.essential : keepByLevel(record.level);
   }
 
   #newBatch(): Batch {
