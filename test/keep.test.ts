@@ -1,7 +1,7 @@
 // The keep class each record is written with: what a full spool drops first.
 import { describe, expect, it } from 'vitest';
 import { CollapsingWriter } from '../src/sidecar/collapsing-writer.js';
-import { ConnectorKeep, KEEP, keepByLevel, type KeepClass, LineBytes, LogPipeline, type LogRecord, Redactor, type SpooledSink } from '../src/telemetry/logs/index.js';
+import { ConnectorKeep, KEEP, keepByLevel, type KeepClass, LineBytes, LogPipeline, type LogRecord, Redactor, shippedKeep, type SpooledSink } from '../src/telemetry/logs/index.js';
 
 const rec = (level: number, msg: string): LogRecord => ({ level, time: 0, msg, source: 'cloudflared' });
 
@@ -13,21 +13,27 @@ describe('keep classes', () => {
   it('a cloudflared run: its start-up records and each error key\'s first occurrence are essential', () => {
     const keep = new ConnectorKeep();
     keep.runStarted();
-    const startup = Array.from({ length: 30 }, () => keep.of(30, 'info', false));
-    expect(new Set(startup)).toEqual(new Set([KEEP.essential]));
-    expect(keep.of(30, 'info', false)).toBe(KEEP.routine);
-    expect(keep.of(50, 'dial', false)).toBe(KEEP.essential);
-    expect(keep.of(50, 'dial', false)).toBe(KEEP.notable);
-    expect(keep.of(50, 'dial', true)).toBe(KEEP.repeat);
-    expect(keep.of(40, 'warn', true)).toBe(KEEP.repeat);
+    const startup = Array.from({ length: 30 }, () => keep.essential(30, 'info'));
+    expect(new Set(startup)).toEqual(new Set([true]));
+    expect(keep.essential(30, 'info')).toBe(false);
+    expect(keep.essential(50, 'dial')).toBe(true);
+    expect(keep.essential(50, 'dial')).toBe(false);
     keep.runStarted();
-    expect(keep.of(50, 'dial', true)).toBe(KEEP.essential);
+    expect(keep.essential(50, 'dial')).toBe(true);
+  });
+
+  it('a record shipped as it came: essential first, then a repeat within its window, then by level', () => {
+    expect(shippedKeep(true, true, 30)).toBe(KEEP.essential);
+    expect(shippedKeep(false, true, 50)).toBe(KEEP.repeat);
+    expect(shippedKeep(false, false, 50)).toBe(KEEP.notable);
+    expect(shippedKeep(false, false, 30)).toBe(KEEP.routine);
   });
 
   it('the collapsing writer: a window\'s later copies and its summary are repeats', () => {
     let now = 0;
-    const written: [string, KeepClass][] = [];
-    const w = new CollapsingWriter({ windowMs: 1000, burst: 3, write: (r, k) => written.push([typeof r.repeated === 'number' ? String(r.repeated) : r.msg, k]), collapsed: () => undefined, now: () => now });
+    const written: [string, KeepClass | undefined][] = [];
+    const outputs = [{ name: 'stdout', windowMs: 1000, burst: 3 }, { name: 'loki', windowMs: 1000, burst: 3 }];
+    const w = new CollapsingWriter({ outputs, write: (r, route) => written.push([typeof r.repeated === 'number' ? String(r.repeated) : r.msg, route.sinks[0]]), collapsed: () => undefined, now: () => now });
     for (let i = 0; i < 5; i++) w.write(rec(50, 'refused'), 'refused', now);
     now = 2000;
     w.flush();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { KEEP } from '../src/telemetry/logs/keep.js';
 import { LogPipeline, type LineOutput, type SpooledSink } from '../src/telemetry/logs/log-pipeline.js';
 import type { LineBytes } from '../src/telemetry/logs/line-bytes.js';
 import type { LogRecord } from '../src/telemetry/logs/log-record.js';
@@ -95,6 +96,25 @@ describe('LogPipeline', () => {
     expect(journal).toEqual(['loki.append(2)', 'syslog.append(2)', 'syslog.durable', 'loki.durable', 'stdout(2)']);
     expect(stdout.lines.map((l) => (JSON.parse(l) as LogRecord).msg)).toEqual(['one', 'two']);
     expect(sinks[1]?.lines).toEqual(stdout.lines);
+  });
+
+  it('writes a routed record only to the outputs its route names, with its keep class per sink', async () => {
+    const { sinks, stdout, pipeline } = setup({ sinks: ['loki', 'syslog'] });
+    const kept: number[][] = [[], []];
+    for (const [i, sink] of sinks.entries()) {
+      const append = sink.append.bind(sink);
+      sink.append = (entries) => { kept[i]?.push(...entries.keeps()); append(entries); };
+    }
+    pipeline.write(rec('everywhere'), { stdout: true, sinks: [KEEP.essential, KEEP.routine] });
+    pipeline.write(rec('loki only'), { stdout: false, sinks: [KEEP.repeat, undefined] });
+    pipeline.write(rec('stdout and syslog'), { stdout: true, sinks: [undefined, KEEP.notable] });
+    await pipeline.close();
+    const msgs = (lines: string[]): string[] => lines.map((l) => (JSON.parse(l) as LogRecord).msg);
+    expect(msgs(stdout.lines)).toEqual(['everywhere', 'stdout and syslog']);
+    expect(msgs(sinks[0]?.lines ?? [])).toEqual(['everywhere', 'loki only']);
+    expect(msgs(sinks[1]?.lines ?? [])).toEqual(['everywhere', 'stdout and syslog']);
+    expect(kept).toEqual([[KEEP.essential, KEEP.repeat], [KEEP.routine, KEEP.notable]]);
+    expect(pipeline.counters).toMatchObject({ records: 3, stdoutWritten: 2 });
   });
 
   it('redacts before any sink and stdout, and serialises each record once for all of them', async () => {

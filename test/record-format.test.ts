@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VERSION } from '../src/base/index.js';
 import { parseLogLine, repeatKey } from '../src/cloudflared/log/index.js';
 import { loadSettings } from '../src/config/index.js';
-import { CollapsingWriter } from '../src/sidecar/collapsing-writer.js';
+import { CollapsingWriter, outputsOf } from '../src/sidecar/collapsing-writer.js';
 import { startLogging } from '../src/sidecar/logging.js';
 import { LogPipeline, type LineOutput } from '../src/telemetry/logs/log-pipeline.js';
 import { connectorRecord, learnLabels, type LogRecord, type RecordLabels } from '../src/telemetry/logs/log-record.js';
@@ -262,7 +262,7 @@ describe('end to end with logs.format: ecs', () => {
     const stdout = new Stdout();
     const labels: RecordLabels = { replica: 'tunnelwatch-0', zone: 'eu-west-1a' };
     const logging = await startLogging(settings.settings, { stdout, labels, mixin: () => ({ trace_id: TRACE, span_id: SPAN }), fetch: fakeFetch });
-    const writer = new CollapsingWriter({ windowMs: settings.settings.logs.repeats.window, burst: settings.settings.logs.repeats.burst, write: (r) => { logging.pipeline.write(r); }, collapsed: () => undefined, now: () => RECEIVED });
+    const writer = new CollapsingWriter({ outputs: outputsOf(settings.settings.logs, logging.sinks.map((s) => s.name)), write: (r, route) => { logging.pipeline.write(r, route); }, collapsed: () => undefined, now: () => RECEIVED });
 
     const lines = [
       `{"level":"info","message":"Starting tunnel","time":"2026-08-20T12:00:00Z","tunnelID":"${TUNNEL}"}`,

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { repeatKey } from '../src/cloudflared/log/repeat-key.js';
 import { parseLogLine } from '../src/cloudflared/log/line.js';
 import { CollapsingWriter } from '../src/sidecar/collapsing-writer.js';
+import { KEEP, type Route } from '../src/telemetry/logs/index.js';
 import type { LogRecord } from '../src/telemetry/logs/log-record.js';
 import { Repeats } from '../src/telemetry/logs/repeats.js';
 
@@ -103,7 +104,7 @@ describe('CollapsingWriter', () => {
   it('ships the summary when the window ends although no further line comes, and everything pending on flush', () => {
     const written: LogRecord[] = [];
     let collapsed = 0;
-    const w = new CollapsingWriter({ windowMs: 10_000, burst: 1, write: (r) => written.push(r), collapsed: () => { collapsed++; }, now: () => Date.now() });
+    const w = new CollapsingWriter({ outputs: [{ name: 'stdout', windowMs: 10_000, burst: 1 }], write: (r) => written.push(r), collapsed: () => { collapsed++; }, now: () => Date.now() });
     for (let i = 0; i < 4; i++) w.write(rec('flood', Date.now()), 'k', Date.now());
     expect(written).toHaveLength(1);
     expect(collapsed).toBe(3);
@@ -116,5 +117,49 @@ describe('CollapsingWriter', () => {
     w.flush();
     expect(written.map((r) => r.repeated)).toEqual([undefined, 3, undefined, 1]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('collapses per output by its own settings, each output\'s counts exact, and writes a record once for all that take it', () => {
+    const outputs = [{ name: 'stdout', windowMs: 0, burst: 5 }, { name: 'loki', windowMs: 1000, burst: 1 }, { name: 'syslog', windowMs: 1000, burst: 3 }];
+    const got: Record<string, LogRecord[]> = { stdout: [], loki: [], syslog: [] };
+    const routes: Route[] = [];
+    const collapsed: Record<string, number> = {};
+    const w = new CollapsingWriter({
+      outputs,
+      write: (r, route) => {
+        routes.push(route);
+        if (route.stdout) got.stdout?.push(r);
+        if (route.sinks[0] !== undefined) got.loki?.push(r);
+        if (route.sinks[1] !== undefined) got.syslog?.push(r);
+      },
+      collapsed: (output) => { collapsed[output] = (collapsed[output] ?? 0) + 1; },
+      now: () => Date.now(),
+    });
+    for (let i = 0; i < 10; i++) w.write(rec('flood', Date.now() + i), 'k', Date.now() + i);
+    w.flush();
+
+    const summed = (records: LogRecord[]): number => records.reduce((n, r) => n + (typeof r.repeated === 'number' ? r.repeated : 1), 0);
+    expect(Object.fromEntries(Object.entries(got).map(([name, records]) => [name, summed(records)]))).toEqual({ stdout: 10, loki: 10, syslog: 10 });
+    expect(got.stdout?.map((r) => r.repeated)).toEqual(new Array(10).fill(undefined));
+    expect(got.loki?.map((r) => r.repeated)).toEqual([undefined, 9]);
+    expect(got.syslog?.map((r) => r.repeated)).toEqual([undefined, undefined, undefined, 7]);
+    expect(collapsed).toEqual({ loki: 9, syslog: 7 });
+    // The first error goes once to all three, essential in both spools; syslog's later copies are repeats there.
+    expect(routes[0]).toEqual({ stdout: true, sinks: [KEEP.essential, KEEP.essential] });
+    expect(routes[1]).toEqual({ stdout: true, sinks: [undefined, KEEP.repeat] });
+    expect(routes[3]).toEqual({ stdout: true, sinks: [undefined, undefined] });
+    expect(routes.length).toBe(12);
+  });
+
+  it('outputs with the same settings share one count', () => {
+    const routes: Route[] = [];
+    const collapsed: string[] = [];
+    const outputs = [{ name: 'stdout', windowMs: 1000, burst: 1 }, { name: 'loki', windowMs: 1000, burst: 1 }];
+    const w = new CollapsingWriter({ outputs, write: (_r, route) => routes.push(route), collapsed: (output) => collapsed.push(output), now: () => Date.now() });
+    w.write(rec('flood', T), 'k', T);
+    w.write(rec('flood', T), 'k', T);
+    w.flush();
+    expect(routes).toEqual([{ stdout: true, sinks: [KEEP.essential] }, { stdout: true, sinks: [KEEP.repeat] }]);
+    expect(collapsed).toEqual(['stdout', 'loki']);
   });
 });

@@ -223,6 +223,18 @@ const alerts = z.strictObject({
   rules: objectList(alertRule).prefault([]),
 });
 
+const repeats = z.strictObject({
+  /** A cloudflared line repeating within this window is shipped `burst` times, then summed into one record; `0s` turns it off. stdout's, and each sink's unless it sets its own (logs.loki.repeats, logs.syslog.repeats). */
+  window: duration({ min: 0 }).prefault('10s'),
+  burst: integer(1, 10_000).prefault(5),
+});
+
+/** A sink's own repeat settings; what it leaves out is logs.repeats'. */
+const sinkRepeats = z.strictObject({
+  window: duration({ min: 0 }).optional(),
+  burst: integer(1, 10_000).optional(),
+});
+
 const loki = z.strictObject({
   url: httpUrl(),
   tenant: nonEmpty().optional(),
@@ -233,6 +245,8 @@ const loki = z.strictObject({
   batchMaxRecords: integer(1, 100_000).prefault(1000),
   /** Most bytes of lines in one push; keep it under the tenant's ingestion burst (Loki refuses a larger push with a 429 for ever). Pushes shrink below it on their own while Loki rate-limits. */
   batchMaxBytes: integer(4096, 64 * 1024 * 1024).prefault(1024 * 1024),
+  /** How this sink collapses cloudflared's repeated lines (default: logs.repeats, which stdout follows). */
+  repeats: sinkRepeats.optional(),
 });
 
 const syslog = z.strictObject({
@@ -244,13 +258,10 @@ const syslog = z.strictObject({
   /** RFC 5424 facility: 1 (user) by default; 16..23 are local0..local7. */
   facility: integer(0, 23).prefault(1),
   appName: nonEmpty().prefault('tunnelwatch'),
+  /** How this sink collapses cloudflared's repeated lines (default: logs.repeats, which stdout follows). */
+  repeats: sinkRepeats.optional(),
 });
 
-const repeats = z.strictObject({
-  /** A cloudflared line repeating within this window is shipped `burst` times, then summed into one record; `0s` turns it off. */
-  window: duration({ min: 0 }).prefault('10s'),
-  burst: integer(1, 10_000).prefault(5),
-});
 
 const logs = z.strictObject({
   level: oneOf(['debug', 'info', 'warn', 'error']).prefault('info'),

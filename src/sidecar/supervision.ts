@@ -9,7 +9,7 @@ import { describeReason, HeldWatch, type RestartReason, type Connector } from '.
 import { connectorRecord, learnLabels, type RecordLabels } from '../telemetry/logs/index.js';
 import type { PipelineMetrics } from '../telemetry/metrics/index.js';
 import { pointSpan } from '../telemetry/tracing/index.js';
-import { CollapsingWriter } from './collapsing-writer.js';
+import { CollapsingWriter, outputsOf } from './collapsing-writer.js';
 import type { Logging } from './logging.js';
 
 export interface SupervisionOptions {
@@ -44,10 +44,9 @@ export function startSupervision(o: SupervisionOptions): Supervision {
   let lastError: string | undefined;
   const restarts: number[] = [];
   const records = new CollapsingWriter({
-    windowMs: o.settings.logs.repeats.window,
-    burst: o.settings.logs.repeats.burst,
-    write: (record, keep) => { o.logging.pipeline.write(record, keep); },
-    collapsed: () => { o.metrics.lineCollapsed(); },
+    outputs: outputsOf(o.settings.logs, o.logging.sinks.map((sink) => sink.name)),
+    write: (record, route) => { o.logging.pipeline.write(record, route); },
+    collapsed: (output) => { o.metrics.lineCollapsed(output); },
     now,
   });
   const counted = (reason: RestartReason): void => {

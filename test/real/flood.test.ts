@@ -18,9 +18,14 @@ describe('the real cloudflared with its edge on a closed port', () => {
   beforeAll(async () => { world = await startRealWorld({ protocol: 'http2' }); });
   afterAll(async () => { await world.stop(); });
 
-  it('floods; tunnelwatch ships bounded output with exact repeat counts and bounded memory', async () => {
+  it('floods; tunnelwatch ships bounded output with exact repeat counts per output and bounded memory', async () => {
     const closed = `127.0.0.1:${String(await reserveDeadPort())}`;
-    const env = { ...world.env({ TUNNELWATCH_LOGS_REPEATS_WINDOW: '2s', TUNNELWATCH_LOGS_REPEATS_BURST: '5' }), TUNNELWATCH_CLOUDFLARED_EXTRA_ARGS: `--edge,${closed},--cacert,${world.edge.info.caCert}` };
+    const loki = await p.fakeLoki();
+    // Loki collapses harder than stdout (its own burst): each output's counts must still add up.
+    const env = {
+      ...world.env({ TUNNELWATCH_LOGS_REPEATS_WINDOW: '2s', TUNNELWATCH_LOGS_REPEATS_BURST: '5', TUNNELWATCH_LOGS_LOKI_URL: loki.base, TUNNELWATCH_LOGS_LOKI_REPEATS_BURST: '1' }),
+      TUNNELWATCH_CLOUDFLARED_EXTRA_ARGS: `--edge,${closed},--cacert,${world.edge.info.caCert}`,
+    };
     const run = p.run(env, [], world.cloudflared);
     const pid = await run.connectorPid();
     const lines = async (): Promise<number> => {
@@ -45,10 +50,15 @@ describe('the real cloudflared with its edge on a closed port', () => {
     await new Promise((r) => setTimeout(r, 2500));
     const text = (await get(run, '/metrics')).body;
     const empty = metric(text, 'tunnelwatch_log_lines_parsed_total', { format: 'empty' }) ?? 0;
-    const collapsed = metric(text, 'tunnelwatch_log_lines_collapsed_total') ?? Number.NaN;
+    const collapsed = metric(text, 'tunnelwatch_log_lines_collapsed_total', { sink: 'stdout' }) ?? Number.NaN;
+    const collapsedForLoki = metric(text, 'tunnelwatch_log_lines_collapsed_total', { sink: 'loki' }) ?? Number.NaN;
     const fromCloudflared = run.records.filter((r) => r.source === 'cloudflared');
     const summaries = fromCloudflared.filter((r): r is Rec & { repeated: number } => typeof r.repeated === 'number');
     const repeated = summaries.reduce((n, r) => n + r.repeated, 0);
+    await poll(async () => (metric((await get(run, '/metrics')).body, 'tunnelwatch_log_spool_bytes', { sink: 'loki' }) === 0 ? true : undefined), 'the Loki spool to empty', 30_000);
+    const inLoki = (await loki.received()).flatMap((push) => push.values.map(([, line]) => JSON.parse(line) as Rec)).filter((r) => r.source === 'cloudflared');
+    const repeatedInLoki = inLoki.reduce((n, r) => n + (typeof r.repeated === 'number' ? r.repeated : 0), 0);
+    const summariesInLoki = inLoki.filter((r) => typeof r.repeated === 'number').length;
     // The why under the flood: the closed edge port, named once from the lines that prove it.
     const blocked = diagnosisOf(await status(run), 'tcp_7844_blocked');
     process.kill(pid, 'SIGCONT');
@@ -59,11 +69,14 @@ describe('the real cloudflared with its edge on a closed port', () => {
     expect(last).toBeGreaterThanOrEqual(50_000);
     expect(repeated).toBe(collapsed);
     expect(fromCloudflared.length - summaries.length + repeated + empty).toBe(last);
+    expect(repeatedInLoki).toBe(collapsedForLoki);
+    expect(inLoki.length - summariesInLoki + repeatedInLoki + empty).toBe(last);
+    expect(inLoki.length).toBeLessThan(fromCloudflared.length);
     // About 3 lines repeat: 5 shipped and one summary per key and 2 s window, plus start-up lines.
     expect(fromCloudflared.length).toBeLessThan(1000);
     expect(summaries.some((s) => String(s.msg).includes('Unable to establish connection with Cloudflare edge') && String(s.first_raw).includes('connection refused'))).toBe(true);
     expect(peakRss).toBeLessThan(256 * 1024 * 1024);
-    console.log(`flood: ${String(last)} lines read, ${String(fromCloudflared.length)} records shipped (${String(summaries.length)} summaries of ${String(repeated)} repeats), peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+    console.log(`flood: ${String(last)} lines read; stdout (burst 5) ${String(fromCloudflared.length)} records (${String(summaries.length)} summaries of ${String(repeated)} repeats), Loki (burst 1) ${String(inLoki.length)} records (${String(summariesInLoki)} summaries of ${String(repeatedInLoki)} repeats); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   });
 
   it('with repeats not collapsed and Loki down, the full spool keeps the start-up and the first error for when Loki is back', async () => {

@@ -33,7 +33,13 @@ export class StartupRecords {
   }
 }
 
-/** Classes cloudflared's records: the start of each run and each error's first occurrence are essential. */
+/** The class of a record shipped as it came: `essential` (see ConnectorKeep), else a repeat when `again` (its key already shipped in the current repeat window), else by level. */
+export function shippedKeep(essential: boolean, again: boolean, level: number): KeepClass {
+  if (essential) return KEEP.essential;
+  return again ? KEEP.repeat : keepByLevel(level);
+}
+
+/** Which of cloudflared's records are essential: the start of each run and each error's first occurrence. */
 export class ConnectorKeep {
   readonly #startup = new StartupRecords();
   readonly #errorsSeen = new Set<string>();
@@ -43,13 +49,13 @@ export class ConnectorKeep {
     this.#startup.begin();
   }
 
-  /** The class of a record shipped as it came; `again`: its key already shipped in the current repeat window. */
-  of(level: number, key: string, again: boolean): KeepClass {
-    if (this.#startup.take()) return KEEP.essential;
+  /** Whether a record shipped now (to any output) is essential; asked once per record shipped. */
+  essential(level: number, key: string): boolean {
+    if (this.#startup.take()) return true;
     if (level >= 50 && !this.#errorsSeen.has(key) && this.#errorsSeen.size < MAX_ERROR_KEYS) {
       this.#errorsSeen.add(key);
-      return KEEP.essential;
+      return true;
     }
-    return again ? KEEP.repeat : keepByLevel(level);
+    return false;
   }
 }

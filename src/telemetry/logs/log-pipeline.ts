@@ -22,6 +22,15 @@ export interface SpooledSink {
   flush(): Promise<void>;
 }
 
+/**
+ * Where one record goes: stdout or not, and per sink (in `sinks`' order) the class its spool drops it by, or
+ * undefined when that sink does not take it (each output collapses repeats by its own settings).
+ */
+export interface Route {
+  readonly stdout: boolean;
+  readonly sinks: readonly (KeepClass | undefined)[];
+}
+
 /** Where stdout lines go; a Writable fits. */
 export interface LineOutput {
   write(chunk: string): boolean;
@@ -92,21 +101,26 @@ export class LogPipeline {
   #saturated = false;
   /** tunnelwatch's own start-up records (its version, settings, what it starts) are kept longest in a full spool. */
   readonly #ownStartup = new StartupRecords();
+  /** By keep class: to stdout and every sink. */
+  readonly #everywhere: readonly Route[];
 
   constructor(options: PipelineOptions) {
     this.#o = options;
     this.#ownStartup.begin();
     this.#serialise = options.serialise ?? pinoLine;
+    this.#everywhere = Object.values(KEEP).map((keep) => ({ stdout: true, sinks: options.sinks.map(() => keep) }));
     this.#batch = this.#newBatch();
   }
 
   /**
-   * Queues one record (redacted here, then formatted); it reaches the sinks and stdout on the next flush. `keep`: what
-   * a full spool drops it by (default: tunnelwatch's start-up records essential, the rest by level).
+   * Queues one record (redacted here, then formatted); it reaches the sinks and stdout on the next flush. `to`: the
+   * outputs that take it, or for all of them the class a full spool drops it by (default: tunnelwatch's start-up
+   * records essential, the rest by level).
    */
-  write(record: LogRecord, keep?: KeepClass): void {
+  write(record: LogRecord, to?: KeepClass | Route): void {
     if (this.#closed) return;
-    const keepClass = keep ?? this.#ownKeep(record);
+    const route = typeof to === 'object' ? to : this.#everywhere[to ?? this.#ownKeep(record)];
+    if (route === undefined) return;
     let clean = record;
     // The check reads the formatted line, which holds every string of the record; the redaction itself works on
     // the record, so a secret is masked before any format moves it.
@@ -118,10 +132,12 @@ export class LogPipeline {
     const batch = this.#batch;
     batch.count++;
     batch.bytes += line.length;
-    if (this.#o.stdout !== undefined) batch.lines.push(line);
+    if (this.#o.stdout !== undefined && route.stdout) batch.lines.push(line);
     for (const [i, sink] of this.#o.sinks.entries()) {
+      const keep = route.sinks[i];
+      if (keep === undefined) continue;
       try {
-        batch.entries[i]?.push(sink.entry(clean, line), keepClass, levelName(clean.level));
+        batch.entries[i]?.push(sink.entry(clean, line), keep, levelName(clean.level));
       } catch (error) {
         // The record is lost for this sink only (stdout and the other sinks still get it).
         this.#sinkError(sink.name, error, 1);
@@ -216,11 +232,13 @@ export class LogPipeline {
     );
     const out = this.#o.stdout;
     if (out === undefined) return;
+    const lines = batch.lines.length;
+    if (lines === 0) return;
     if (out.writableLength > (this.#o.stdoutMaxBufferBytes ?? 16 << 20)) {
-      this.counters.stdoutDropped += batch.count;
+      this.counters.stdoutDropped += lines;
       return;
     }
     out.write(`${batch.lines.join('\n')}\n`);
-    this.counters.stdoutWritten += batch.count;
+    this.counters.stdoutWritten += lines;
   }
 }

@@ -51,7 +51,8 @@ export class PipelineMetrics {
   readonly #parsed = new Tally();
   readonly #dropped: SpoolDrops;
   #truncated = 0;
-  #collapsed = 0;
+  /** By output (stdout, each sink's name). */
+  readonly #collapsed = new Map<string, number>();
   #mended = 0;
   readonly #sources: PipelineMetricSources;
 
@@ -59,6 +60,7 @@ export class PipelineMetrics {
     this.#sources = sources;
     // Every series exists from the start at 0, so Prometheus sees the first restart or drop as an increase.
     for (const reason of sources.restartReasons) this.#restarts.add({ reason }, 0);
+    for (const output of ['stdout', ...sources.sinks.map((sink) => sink.name)]) this.#collapsed.set(output, 0);
     this.#dropped = sources.spoolDrops ?? new SpoolDrops();
     for (const sink of sources.sinks) {
       for (const level of Object.values(LEVEL_NAME)) this.#dropped.add({ sink: sink.name, reason: 'overflow', level }, 0);
@@ -88,9 +90,9 @@ export class PipelineMetrics {
     if (mended) this.#mended++;
   }
 
-  /** A cloudflared line repeated within logs.repeats.window: counted in a summary record instead of shipped. */
-  lineCollapsed(): void {
-    this.#collapsed++;
+  /** A cloudflared line repeated within `output`'s repeat window: counted in a summary record there instead of shipped. */
+  lineCollapsed(output: string): void {
+    this.#collapsed.set(output, (this.#collapsed.get(output) ?? 0) + 1);
   }
 
   readonly set: MetricSet = (registry: Registry) => {
@@ -107,7 +109,9 @@ export class PipelineMetrics {
     counter('connector_restarts_total', 'cloudflared restarts by why the previous process ended (exit, signal, hang, disconnected_too_long, restore_quic, start_failed).', ['reason'], () => this.#restarts.series());
     counter('log_lines_read_total', 'Lines read from cloudflared, by output stream.', ['stream'], () => this.#lines.series());
     counter('log_lines_parsed_total', 'cloudflared lines parsed, by the format recognised (json, console, plain, empty).', ['format'], () => this.#parsed.series());
-    counter('log_lines_collapsed_total', 'cloudflared lines not shipped on their own because they repeated within logs.repeats.window; each is counted in a summary record (repeated=N).', [], () => single(this.#collapsed));
+    counter('log_lines_collapsed_total', 'cloudflared lines not shipped on their own because they repeated within the repeat window (logs.repeats, or the sink\'s own), by output (stdout, loki, syslog); each is counted in a summary record (repeated=N) on that output.', ['sink'], () =>
+      [...this.#collapsed].map(([sink, value]) => ({ labels: { sink }, value })),
+    );
     counter('log_lines_mended_total', 'cloudflared JSON events put back together from lines that concurrent writes tore apart (its --output json writer is not atomic).', [], () => single(this.#mended));
     counter('log_lines_truncated_total', 'cloudflared lines cut at supervisor.maxLineBytes.', [], () => single(this.#truncated));
     counter('log_records_total', 'Records that entered the log pipeline, by source (cloudflared, tunnelwatch).', ['source'], () =>
