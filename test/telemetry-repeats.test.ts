@@ -78,6 +78,22 @@ describe('Repeats', () => {
   });
 });
 
+describe('Repeats memory bound', () => {
+  it('past maxHeldChars a key ships its records as they come instead of holding them; counts stay exact', () => {
+    const r = new Repeats({ windowMs: 10_000, burst: 1, maxHeldChars: 3000 });
+    const long = (key: string, i: number): LogRecord => rec(key, T + i, `${key} ${'x'.repeat(1000)}`);
+    const shippedA = [0, 1, 2].map((i) => r.admit('a', long('a', i), T + i));
+    const shippedB = [0, 1, 2].map((i) => r.admit('b', long('b', i), T + i));
+    // a holds its first and last (about 2 KB); b's first hold would pass 3000, so b ships.
+    expect(shippedA).toEqual([true, false, false]);
+    expect(shippedB).toEqual([true, true, true]);
+    const summaries = r.due();
+    expect(summaries.map((s) => s.repeated)).toEqual([2]);
+    // Held characters are given back when a window closes: b may hold again.
+    expect([0, 1].map((i) => r.admit('b', long('b', i), T + 20_000 + i))).toEqual([true, false]);
+  });
+});
+
 describe('repeatKey', () => {
   const line = (port: number, ip: string, time: string): string =>
     `{"connIndex":0,"error":"DialContext error: dial tcp ${ip}:${String(port)}: connect: connection refused","event":0,"ip":"${ip}","level":"error","message":"Unable to establish connection with Cloudflare edge","time":"${time}"}`;
@@ -94,6 +110,15 @@ describe('repeatKey', () => {
     expect(repeatKey(parseLogLine(base.replace('Serve tunnel error', 'Lost connection with the edge')))).not.toBe(key);
     const reg = (id: string): string => `2026-12-06T13:19:28Z INF Registered tunnel connection connIndex=0 connection=${id} event=0 ip=198.41.200.13 location=lax01 protocol=quic`;
     expect(repeatKey(parseLogLine(reg('5c94b68c-3f1d-4b2a-9e8f-7a6b5c4d3e2f')))).toBe(repeatKey(parseLogLine(reg('d0e2c477-f873-40f2-b231-406fbc532a63'))));
+  });
+
+  it('stays small for a 1 MB line: the head of each part tells lines apart, a digest keeps long keys distinct', () => {
+    const big = (head: string, tail: string): string => JSON.stringify({ error: `${head} ${'x'.repeat(1_000_000)} ${tail}`, level: 'error', message: 'Request failed' });
+    const key = repeatKey(parseLogLine(big('line 1', 'end a')));
+    expect(key.length).toBeLessThanOrEqual(200);
+    expect(repeatKey(parseLogLine(big('line 2', 'end a')))).not.toBe(key);
+    // Beyond the head the rest is not compared: the same long line with another ending is a repeat.
+    expect(repeatKey(parseLogLine(big('line 1', 'end b')))).toBe(key);
   });
 });
 

@@ -35,7 +35,9 @@ export class LineBytes {
     let chunk = this.#chunks[last];
     let at = this.#used[last] ?? 0;
     if (chunk === undefined || chunk.length - at < most) {
-      chunk = most <= CHUNK_BYTES ? (spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(most);
+      // A line longer than a chunk gets a buffer of its own, of its exact size: three bytes per unit would hold a
+      // 2 MB record in 6 MB.
+      chunk = most <= CHUNK_BYTES ? (spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(Buffer.byteLength(text) + 1);
       last = this.#chunks.push(chunk) - 1;
       at = 0;
     }

@@ -11,7 +11,15 @@ export interface RepeatOptions {
   readonly burst: number;
   /** Distinct keys tracked at once; records of further keys are shipped as they come (bounds memory). */
   readonly maxKeys?: number;
+  /**
+   * Characters of the first and last records held for summaries, over all keys; beyond it, a key that would start
+   * holding records ships them as they come instead (a flood of long lines stays bounded in memory).
+   */
+  readonly maxHeldChars?: number;
 }
+
+/** What holding a record for a summary costs: its raw line and message dominate. */
+const charsOf = (r: LogRecord | undefined): number => (r === undefined ? 0 : r.msg.length + (typeof r.raw === 'string' ? r.raw.length : 0));
 
 interface Window {
   readonly start: number;
@@ -43,6 +51,7 @@ function summary(w: Window): LogRecord | undefined {
 export class Repeats {
   readonly #o: RepeatOptions;
   readonly #windows = new Map<string, Window>();
+  #heldChars = 0;
 
   constructor(options: RepeatOptions) {
     this.#o = options;
@@ -67,8 +76,13 @@ export class Repeats {
       w.shipped++;
       return true;
     }
+    if (w.first === undefined) {
+      if (this.#heldChars + charsOf(record) > (this.#o.maxHeldChars ?? 8 << 20)) return true;
+      w.first = record;
+      this.#heldChars += charsOf(record);
+    }
+    this.#heldChars += charsOf(record) - charsOf(w.last);
     w.suppressed++;
-    w.first ??= record;
     w.last = record;
     return false;
   }
@@ -79,6 +93,7 @@ export class Repeats {
     for (const [key, w] of this.#windows) {
       if (at !== undefined && at - w.start < this.#o.windowMs) continue;
       this.#windows.delete(key);
+      this.#heldChars -= charsOf(w.first) + charsOf(w.last);
       const s = summary(w);
       if (s !== undefined) out.push(s);
     }
