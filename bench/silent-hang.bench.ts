@@ -4,7 +4,7 @@
 // connection. cloudflared never notices (its /ready stays 200); the figure is the time from the mute to
 // tunnel_not_serving on /status, over a few rounds. Prints figures; not a test.
 // Run: npm run build && node dist/bench/silent-hang.bench.js   (BENCH_ROUNDS, BENCH_INTERVAL_MS, BENCH_TIMEOUT_MS)
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,9 @@ import { startApiEmulator } from '../src/emulator/api/main.js';
 import { startHttpOrigin } from '../src/emulator/origins.js';
 import { BIN, launchNodeFlags } from './launcher.js';
 import { LoopbackEdge } from './loopback-edge.js';
+import { realConnectorBinaries } from './real-connector.js';
 import { waitFor } from './obs-servers.js';
-import { percentile, ROOT, sleep } from './support.js';
+import { percentile, sleep } from './support.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const INTERVAL_MS = Number(process.env.BENCH_INTERVAL_MS ?? 4000);
@@ -29,14 +30,6 @@ interface Status {
 
 /** Raised when a round's tunnel never came up, so the round measured nothing (not the figure this bench is for). */
 class SetupFailed extends Error {}
-
-function binaries(): { cloudflared: string; edge: string } {
-  const out = execFileSync(join(ROOT, 'scripts/build-real-connector.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const paths = new Map(out.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
-  const [cloudflared, edge] = [paths.get('cloudflared'), paths.get('edge')];
-  if (cloudflared === undefined || edge === undefined) throw new Error(`scripts/build-real-connector.sh printed no cloudflared= and edge= lines:\n${out}`);
-  return { cloudflared, edge };
-}
 
 async function round(bins: { cloudflared: string; edge: string }): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tw-bench-hang-'));
@@ -96,7 +89,7 @@ async function round(bins: { cloudflared: string; edge: string }): Promise<numbe
   }
 }
 
-const bins = binaries();
+const bins = realConnectorBinaries();
 const times: number[] = [];
 const setupFailures: string[] = [];
 // A tunnel that does not come up is retried (at most twice per round) and reported, never silently dropped.

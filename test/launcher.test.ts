@@ -10,8 +10,8 @@ import { BIN, launchNodeFlags } from '../bench/launcher.js';
 import { ROOT } from './helpers/cli.js';
 
 describe('the launcher, bin/tunnelwatch', () => {
-  it('starts Node with 8 MiB young-generation semi-spaces', () => {
-    expect(launchNodeFlags()).toEqual(['--max-semi-space-size=8']);
+  it('starts Node with 8 MiB young-generation semi-spaces and an old generation that grows by a fifth', () => {
+    expect(launchNodeFlags()).toEqual(['--max-semi-space-size=8', '--heap-growing-percent=20']);
   });
 
   it('says which line is wrong when its first line is not `env -S node` with flags', () => {

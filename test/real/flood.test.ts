@@ -75,7 +75,8 @@ describe('the real cloudflared with its edge on a closed port', () => {
     // About 3 lines repeat: 5 shipped and one summary per key and 2 s window, plus start-up lines.
     expect(fromCloudflared.length).toBeLessThan(1000);
     expect(summaries.some((s) => String(s.msg).includes('Unable to establish connection with Cloudflare edge') && String(s.first_raw).includes('connection refused'))).toBe(true);
-    expect(peakRss).toBeLessThan(256 * 1024 * 1024);
+    // The bound README documents (aim 128 MiB; bench/flood-memory.bench.ts measures ten minutes of it).
+    expect(peakRss).toBeLessThan(176 * 1024 * 1024);
     console.log(`flood: ${String(last)} lines read; stdout (burst 5) ${String(fromCloudflared.length)} records (${String(summaries.length)} summaries of ${String(repeated)} repeats), Loki (burst 1) ${String(inLoki.length)} records (${String(summariesInLoki)} summaries of ${String(repeatedInLoki)} repeats); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   });
 
