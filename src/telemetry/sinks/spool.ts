@@ -1,14 +1,16 @@
-import { mkdir, open, readdir, rm, truncate } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineBytes } from '../logs/index.js';
-import { parseLine, readPosition, readRange, segName, spoolLine, type SpoolPosition, syncDir, writeFileAtomic } from './spool-files.js';
-import { countLevel, KEEP_CLASSES, keptBytes, lineKeep, lineLevel, withoutKeep } from './spool-keep.js';
+import { parseLine, readRange, segName, spoolLine, type SpoolPosition, syncDir, writeFileAtomic } from './spool-files.js';
+import { comparePositions as cmp, headDrop, type Segment, withoutClass } from './spool-drop.js';
+import { KEEP_CLASSES } from './spool-keep.js';
+import { countLines, loadSegments, newSegment } from './spool-load.js';
 
 /**
  * A durable, bounded on-disk FIFO of JSON records. Segment files `seg-<n>.jsonl` hold one
- * `{"t":<append ms>,"k":<keep class>,"r":<record>}` per line; `position.json` (replaced atomically) holds the
- * committed read position. At-least-once: a batch is removed only by `commit`, so after a crash anything not
+ * `{"t":<append ms>,"k":<keep class>,"l":"<level>","r":<record>}` per line; `position.json` (replaced atomically)
+ * holds the committed read position. At-least-once: a batch is removed only by `commit`, so after a crash anything not
  * committed is peeked again. Records are durable once `flush()` (or `peek()`, which flushes) resolved.
  * Over its bound, the spool drops its least useful records first, class by class (repeats, routine records,
  * warnings and errors, then the essential ones), oldest first within a class: from the head while the oldest are of
@@ -36,12 +38,6 @@ export interface SpoolBatch<T> {
 }
 export interface SpoolStats { bytes: number; records: number; oldestAgeMs: number; dropped: number }
 
-/** A segment file; `kept`: bytes of its lines per keep class. */
-interface Segment { seq: number; size: number; kept: number[] }
-const segment = (seq: number, size = 0): Segment => ({ seq, size, kept: new Array<number>(KEEP_CLASSES).fill(0) });
-/** What the head drop reads at a time. */
-const HEAD_WINDOW_BYTES = 64 << 10;
-const cmp = (a: SpoolPosition, b: SpoolPosition): number => a.segment - b.segment || a.offset - b.offset;
 
 export class Spool<T> {
   #segs: Segment[] = [];
@@ -120,7 +116,7 @@ export class Spool<T> {
         return;
       }
       this.#inflightEnd = undefined;
-      const n = cmp(batch.start, this.#pos) === 0 ? batch.records.length + batch.corrupt : await this.#countLines(batch.end);
+      const n = cmp(batch.start, this.#pos) === 0 ? batch.records.length + batch.corrupt : await countLines(this.#o.dir, this.#segs, this.#pos, batch.end);
       this.#pending -= n;
       if (batch.corrupt > 0) this.#countDropped(batch.corrupt, 'corrupt');
       await this.#advance(batch.end);
@@ -177,52 +173,16 @@ export class Spool<T> {
   }
 
   async #load(): Promise<void> {
-    const { dir } = this.#o;
-    await mkdir(dir, { recursive: true });
-    const names = await readdir(dir);
-    for (const n of names) if (n.endsWith('.tmp')) await rm(join(dir, n), { force: true });
-    const seqs = names.flatMap((n) => /^seg-(\d+)\.jsonl$/.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b);
-    const pos = await readPosition(join(dir, 'position.json'));
-    if (pos) this.#pos = pos;
-    for (const seq of seqs) {
-      if (seq < this.#pos.segment) { await rm(join(dir, segName(seq)), { force: true }); continue; }
-      const fh = await open(join(dir, segName(seq)), 'r');
-      const { size } = await fh.stat();
-      await fh.close();
-      this.#segs.push(segment(seq, size));
-    }
-    const first = this.#segs[0];
-    if (!first || first.seq > this.#pos.segment) this.#pos = { segment: first?.seq ?? Math.max(1, this.#pos.segment), offset: 0 };
-    if (!first) this.#segs.push(segment(this.#pos.segment));
-    const last = this.#segs[this.#segs.length - 1];
-    if (last && last.size > 0) {
-      // A crash mid-write leaves a partial last line: cut it off (it was never acknowledged).
-      const buf = await readRange(join(dir, segName(last.seq)), 0, last.size);
-      const keep = buf.lastIndexOf(10) + 1;
-      if (keep < last.size) { await truncate(join(dir, segName(last.seq)), keep); last.size = keep; }
-    }
-    const head = this.#segs.find((s) => s.seq === this.#pos.segment);
-    if (head && this.#pos.offset > head.size) this.#pos.offset = head.size;
-    this.#pending = await this.#countLines({ segment: Number.MAX_SAFE_INTEGER, offset: 0 });
-    for (const s of this.#segs) s.kept = keptBytes(await readRange(join(dir, segName(s.seq)), s.seq === this.#pos.segment ? this.#pos.offset : 0, s.size));
+    const loaded = await loadSegments(this.#o.dir);
+    this.#segs = loaded.segs;
+    this.#pos = loaded.pos;
+    this.#pending = loaded.pending;
     await this.#openActive();
   }
 
   async #openActive(): Promise<void> {
     const last = this.#segs[this.#segs.length - 1];
     if (last) this.#fh = await open(join(this.#o.dir, segName(last.seq)), 'a');
-  }
-
-  async #countLines(to: SpoolPosition): Promise<number> {
-    let n = 0;
-    for (const s of this.#segs) {
-      if (s.seq < this.#pos.segment || s.seq > to.segment) continue;
-      const from = s.seq === this.#pos.segment ? this.#pos.offset : 0;
-      const end = s.seq === to.segment ? Math.min(to.offset, s.size) : s.size;
-      const buf = await readRange(join(this.#o.dir, segName(s.seq)), from, end);
-      for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
-    }
-    return n;
   }
 
   async #flush(): Promise<void> {
@@ -292,7 +252,7 @@ export class Spool<T> {
     const current = this.#active();
     await this.#fh?.sync();
     await this.#fh?.close();
-    this.#segs.push(segment(current.seq + 1));
+    this.#segs.push(newSegment(current.seq + 1));
     await this.#openActive();
     await syncDir(this.#o.dir);
   }
@@ -308,48 +268,14 @@ export class Spool<T> {
 
   /** Drops the oldest records while they are of class `upTo` or lower, until `excess` bytes are gone; returns the bytes freed. */
   async #dropHead(excess: number, upTo: number): Promise<number> {
-    let freed = 0;
-    let removed = 0;
-    const dropped = new Map<string, number>();
-    let blocked = false;
-    const to = { ...this.#pos };
-    for (const s of this.#segs) {
-      if (s.seq < to.segment || freed >= excess || blocked) continue;
-      const path = join(this.#o.dir, segName(s.seq));
-      let from = s.seq === to.segment ? to.offset : 0;
-      // Read in windows: this runs once per class on every flush over the bound, and the oldest record is often of
-      // a class kept longer, which the first window already tells.
-      for (let window = HEAD_WINDOW_BYTES; from < s.size && freed < excess && !blocked; ) {
-        const buf = await readRange(path, from, Math.min(s.size, from + window));
-        let at = 0;
-        for (let nl = buf.indexOf(10); nl >= 0 && freed < excess; nl = buf.indexOf(10, at)) {
-          if (lineKeep(buf, at, nl) > upTo) {
-            blocked = true;
-            break;
-          }
-          const level = lineLevel(buf, at, nl);
-          freed += nl + 1 - at;
-          at = nl + 1;
-          removed++;
-          // Records a shipper is delivering right now are dropped only if that delivery never commits.
-          const inflight = this.#inflightEnd !== undefined && cmp({ segment: s.seq, offset: from + at }, this.#inflightEnd) <= 0;
-          countLevel(inflight ? this.#evictedInFlight : dropped, level);
-        }
-        if (at === 0 && !blocked) {
-          // A line longer than the window: read more of it, up to the segment's end.
-          if (from + window >= s.size) break;
-          window *= 2;
-        }
-        from += at;
-      }
-      to.segment = s.seq;
-      to.offset = from;
-    }
-    if (removed === 0) return 0;
-    this.#pending -= removed;
-    this.#countDroppedByLevel(dropped, 'overflow');
-    await this.#advance(to);
-    return freed;
+    const drop = await headDrop(this.#o.dir, this.#segs, this.#pos, excess, upTo, this.#inflightEnd);
+    if (drop.removed === 0) return 0;
+    this.#pending -= drop.removed;
+    // Records a shipper is delivering right now are dropped only if that delivery never commits.
+    for (const [level, n] of drop.evicted) this.#evictedInFlight.set(level, (this.#evictedInFlight.get(level) ?? 0) + n);
+    this.#countDroppedByLevel(drop.dropped, 'overflow');
+    await this.#advance(drop.to);
+    return drop.freed;
   }
 
   /**
@@ -373,21 +299,19 @@ export class Spool<T> {
   async #rewriteWithout(s: Segment, upTo: number, held: number): Promise<number> {
     const path = join(this.#o.dir, segName(s.seq));
     const active = s === this.#segs[this.#segs.length - 1];
-    const buf = await readRange(path, 0, s.size);
-    const { rest, dropped } = withoutKeep(buf.subarray(held), upTo);
-    s.kept = keptBytes(rest);
-    const count = [...dropped.values()].reduce((a, b) => a + b, 0);
-    if (count === 0) return 0;
+    const drop = await withoutClass(this.#o.dir, s, held, upTo);
+    s.kept = drop.kept;
+    if (drop.count === 0) return 0;
     if (active) {
       await this.#fh?.close();
       this.#fh = undefined;
     }
-    await writeFileAtomic(path, Buffer.concat([buf.subarray(0, held), rest]));
+    await writeFileAtomic(path, drop.bytes);
     if (active) await this.#openActive();
-    const freed = s.size - held - rest.length;
-    s.size = held + rest.length;
-    this.#pending -= count;
-    this.#countDroppedByLevel(dropped, 'overflow');
+    const freed = s.size - drop.bytes.length;
+    s.size = drop.bytes.length;
+    this.#pending -= drop.count;
+    this.#countDroppedByLevel(drop.dropped, 'overflow');
     return freed;
   }
 
