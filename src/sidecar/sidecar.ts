@@ -12,7 +12,7 @@ import type { Diagnosis } from '../diagnosis/index.js';
 import type { HealthSnapshot } from '../state/index.js';
 import { buildServer, parseListen } from '../server/index.js';
 import { type ChildExit, RESTART_REASONS } from '../supervisor/index.js';
-import { type LineOutput, type RecordLabels, ReportThrottle } from '../telemetry/logs/index.js';
+import { type LineOutput, type RecordLabels } from '../telemetry/logs/index.js';
 import { PipelineMetrics, SpoolDrops } from '../telemetry/metrics/index.js';
 import { startTracing, traceFields, type Tracing } from '../telemetry/tracing/index.js';
 import { VERSION } from '../base/index.js';
@@ -30,6 +30,7 @@ import { startSupervision, type Supervision } from './supervision.js';
 import { withTokenIdentity } from './token-identity.js';
 import { withZoneFile } from './zone-file.js';
 import { connectorExposition } from './connector-exposition.js';
+import { DropReports } from './drop-reports.js';
 import { settledWithin } from './within.js';
 
 export interface SidecarOptions {
@@ -63,6 +64,7 @@ interface Parts {
   readonly supervision: Supervision;
   readonly fencing: Fencing;
   readonly incidents: IncidentBundles;
+  readonly dropReports: DropReports;
   readonly lock: SpoolLock;
 }
 
@@ -119,7 +121,7 @@ export class Sidecar {
     const supervisor = makeConnector(settings, o.env, o.emulatorEnv);
     // Spool drops can happen while the spools open, before the metrics exist.
     const spoolDrops = new SpoolDrops();
-    const dropReports = new ReportThrottle(60_000);
+    const dropReports = new DropReports(settings.logs.spoolMaxBytes);
     const logging = await startLogging(settings, {
       labels,
       mixin: () => ({ ...traceFields() }),
@@ -130,12 +132,11 @@ export class Sidecar {
       ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
       onSpoolDrop: (sink, count, reason, level) => {
         spoolDrops.dropped(sink, count, reason, level);
-        const total = dropReports.add(`${sink}:${reason}`, count, Date.now());
-        if (total === undefined) return;
-        logging.logger.error({ sink, count: total, reason }, `${sink} spool dropped ${String(total)} records (${reason === 'overflow' ? `over logs.spoolMaxBytes=${String(settings.logs.spoolMaxBytes)}` : 'unreadable after a crash'}); reported at most once a minute, every drop is counted in tunnelwatch_log_records_dropped_total`);
+        dropReports.dropped(sink, count, reason, level);
       },
     });
     const log = logging.logger;
+    dropReports.start(log);
     log.info({ tracing: tracing.enabled }, tracing.describe);
     if (zoned.warning !== undefined) log.warn(zoned.warning);
     const stale = await stopStaleConnector(settings.logs.spoolDir, settings.cloudflared.gracePeriod + 5000);
@@ -220,6 +221,7 @@ export class Sidecar {
       address = await listen(server, settings.server.listen);
     } catch (error) {
       await alerting.stop();
+      dropReports.stop();
       await logging.stop(0);
       await tracing.shutdown();
       throw new Error(`cannot serve on server.listen=${settings.server.listen}: ${(error as Error).message}; choose another address with --listen or TUNNELWATCH_SERVER_LISTEN`, { cause: error });
@@ -236,7 +238,7 @@ export class Sidecar {
     health.start();
     history.start();
     if (settings.fencing.enabled) fencing.start();
-    return new Sidecar({ settings, labels, tracing, logging, health, history, alerting, registry, server, supervision, fencing, incidents, lock }, address);
+    return new Sidecar({ settings, labels, tracing, logging, health, history, alerting, registry, server, supervision, fencing, incidents, dropReports, lock }, address);
   }
 
   /** Graceful stop; resolves with the exit code for the process. Idempotent. */
@@ -246,7 +248,7 @@ export class Sidecar {
   }
 
   async #stop(why: string): Promise<number> {
-    const { settings, logging, health, history, alerting, server, supervision, fencing, incidents, tracing, lock } = this.#p;
+    const { settings, logging, health, history, alerting, server, supervision, fencing, incidents, dropReports, tracing, lock } = this.#p;
     const log = logging.logger;
     const breaker = supervision.supervisor.state === 'breaker_open';
     const leaves = settings.cloudflared.attach === undefined ? `cloudflared gets ${String(settings.cloudflared.gracePeriod / 1000)}s to drain` : 'the attached cloudflared keeps running';
@@ -264,6 +266,7 @@ export class Sidecar {
     clearConnectorPid(settings.logs.spoolDir);
     await stage('the HTTP server', server.close());
     const code = breaker ? RUN_EXIT.crashLoop : exit?.killed === true ? RUN_EXIT.killed : RUN_EXIT.clean;
+    dropReports.stop();
     log.info({ exit_code: code, cloudflared_code: exit?.code ?? null, cloudflared_signal: exit?.signal ?? null, killed: exit?.killed ?? false }, 'stopped');
     await logging.stop(SHIP_ON_STOP_MS);
     await tracing.shutdown();

@@ -100,7 +100,14 @@ describe('the real cloudflared with its edge on a closed port', () => {
     const loki = await p.fakeLoki(lokiPort);
     await poll(async () => (metric((await get(run, '/metrics')).body, 'tunnelwatch_log_spool_bytes', { sink: 'loki' }) === 0 ? true : undefined), 'the Loki spool to empty', 60_000);
     const inLoki = new Set((await loki.received()).flatMap((push) => push.values.map(([, line]) => (JSON.parse(line) as Rec).raw)));
+    const droppedBeforeStop = await dropped();
     process.kill(pid, 'SIGCONT');
+    // The drops are logged once for the episode: as it began, and as it ended (here, at the stop).
+    run.child.kill('SIGTERM');
+    await run.closed;
+    const episodes = run.records.filter((r) => r.sink === 'loki' && r.reason === 'overflow' && typeof r.event === 'string' && r.event.startsWith('spool_drops_'));
+    expect(episodes.map((r) => r.event)).toEqual(['spool_drops_started', 'spool_drops_ended']);
+    expect(Number(episodes[1]?.count)).toBeGreaterThanOrEqual(droppedBeforeStop);
 
     const fromCloudflared = run.records.filter((r) => r.source === 'cloudflared');
     const startup = fromCloudflared.slice(0, 30).map((r) => r.raw);

@@ -1,4 +1,5 @@
 // The public face of src/telemetry/logs/: what the rest of tunnelwatch may use from it.
+export { type DropEpisode, DropEpisodes } from './drop-episodes.js';
 export { ConnectorKeep, KEEP, keepByLevel, type KeepClass, shippedKeep } from './keep.js';
 export { LineBytes } from './line-bytes.js';
 export { LogPipeline, type LineOutput, type PipelineCounters, type Route, type SpooledSink } from './log-pipeline.js';
@@ -8,4 +9,3 @@ export { pinoLine, recordSerialiser, type RecordSerialiser } from './record-form
 export { RecentLines } from './recent-lines.js';
 export { Redactor } from './redact.js';
 export { Repeats } from './repeats.js';
-export { ReportThrottle } from './report-throttle.js';
