@@ -12,7 +12,7 @@ import type { Diagnosis } from '../diagnosis/index.js';
 import type { HealthSnapshot } from '../state/index.js';
 import { buildServer, parseListen } from '../server/index.js';
 import { type ChildExit, RESTART_REASONS } from '../supervisor/index.js';
-import { type LineOutput, type RecordLabels } from '../telemetry/logs/index.js';
+import type { LineOutput, RecordLabels } from '../telemetry/logs/index.js';
 import { PipelineMetrics, SpoolDrops } from '../telemetry/metrics/index.js';
 import { startTracing, traceFields, type Tracing } from '../telemetry/tracing/index.js';
 import { VERSION } from '../base/index.js';

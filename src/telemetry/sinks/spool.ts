@@ -10,8 +10,8 @@ import { countLines, loadSegments, newSegment } from './spool-load.js';
 /**
  * A durable, bounded on-disk FIFO of JSON records. Segment files `seg-<n>.jsonl` hold one
  * `{"t":<append ms>,"k":<keep class>,"l":"<level>","r":<record>}` per line; `position.json` (replaced atomically)
- * holds the committed read position. At-least-once: a batch is removed only by `commit`, so after a crash anything not
- * committed is peeked again. Records are durable once `flush()` (or `peek()`, which flushes) resolved.
+ * holds the committed read position. At-least-once: a batch is removed only by `commit`, so after a crash anything
+ * not committed is peeked again. Records are durable once `flush()` (or `peek()`, which flushes) resolved.
  * Over its bound, the spool drops its least useful records first, class by class (repeats, routine records,
  * warnings and errors, then the essential ones), oldest first within a class: from the head while the oldest are of
  * that class, then by rewriting later segments without it.
@@ -37,7 +37,6 @@ export interface SpoolBatch<T> {
   end: SpoolPosition;
 }
 export interface SpoolStats { bytes: number; records: number; oldestAgeMs: number; dropped: number }
-
 
 export class Spool<T> {
   #segs: Segment[] = [];
