@@ -16,6 +16,15 @@ export default tseslint.config(
     },
   },
   {
+    // Node's fetch loads undici (a WebAssembly HTTP parser and its memory) for the life of the process; what the
+    // running sidecar asks goes through base/http-request.ts. The one-shot commands and the emulators may use it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/doctor/**', 'src/cli/**', 'src/emulator/**'],
+    rules: {
+      'no-restricted-globals': ['error', { name: 'fetch', message: 'use requestWhole or createHttpFetch (src/base): fetch keeps undici loaded in the sidecar' }],
+    },
+  },
+  {
     // Plain Node scripts spawned as stand-in connectors (test/fixtures/connectors): not part of the TS project.
     files: ['eslint.config.js', 'test/fixtures/connectors/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],

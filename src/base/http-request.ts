@@ -11,10 +11,13 @@ export interface WholeRequest {
   readonly headers?: OutgoingHttpHeaders;
   readonly body?: Buffer;
   readonly signal?: AbortSignal;
-  /** Reading stops with `tooLarge` beyond this many bytes (by Content-Length, or while read). */
+  /** Reading stops beyond this many bytes (by Content-Length, or while read). */
   readonly maxBytes: number;
-  /** `what` is "N bytes" (declared) or "longer" (seen while reading). */
-  readonly tooLarge: (what: string) => Error;
+  /**
+   * Past maxBytes: the error to fail with (`what` is "N bytes" (declared) or "longer" (seen while reading)), or
+   * 'keep-head' to resolve with the first maxBytes bytes, `cut` set, leaving the rest unread.
+   */
+  readonly tooLarge: ((what: string) => Error) | 'keep-head';
 }
 
 export interface WholeAnswer {
@@ -24,6 +27,8 @@ export interface WholeAnswer {
   /** Name, value, name, value, ... as received. */
   readonly rawHeaders: readonly string[];
   readonly body: Buffer;
+  /** The body went on past maxBytes and was not read further ('keep-head' only). */
+  readonly cut?: true;
 }
 
 // Idle sockets close after 20 s: a socket that a NAT or load balancer dropped silently would otherwise take the next
@@ -69,23 +74,33 @@ function once(url: URL, o: WholeRequest): Promise<WholeAnswer> {
       fail(req.reusedSocket && error.code === 'ECONNRESET' ? new ReusedSocketReset(error.message, { cause: error }) : error);
     });
     req.once('response', (res) => {
+      const { tooLarge } = o;
       const declared = Number(res.headers['content-length'] ?? Number.NaN);
-      if (declared > o.maxBytes) {
-        fail(o.tooLarge(`${String(declared)} bytes`));
+      if (declared > o.maxBytes && tooLarge !== 'keep-head') {
+        fail(tooLarge(`${String(declared)} bytes`));
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
+      const answer = (cut: boolean): void => {
+        done();
+        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks, size), ...(cut ? { cut } : {}) });
+      };
       res.on('data', (chunk: Buffer) => {
-        size += chunk.byteLength;
-        if (size > o.maxBytes) fail(o.tooLarge('longer'));
-        else chunks.push(chunk);
+        if (size + chunk.byteLength <= o.maxBytes) {
+          chunks.push(chunk);
+          size += chunk.byteLength;
+        } else if (tooLarge !== 'keep-head') {
+          fail(tooLarge('longer'));
+        } else {
+          chunks.push(chunk.subarray(0, o.maxBytes - size));
+          size = o.maxBytes;
+          answer(true);
+          req.destroy();
+        }
       });
       res.on('error', fail);
-      res.once('end', () => {
-        done();
-        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks, size) });
-      });
+      res.once('end', () => { answer(false); });
     });
     req.end(o.body);
   });

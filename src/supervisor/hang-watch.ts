@@ -1,17 +1,20 @@
 // Hang detection for one child: cloudflared is hung when it has written no line and its metrics server has not
 // answered for `timeoutMs`. A healthy connector is often silent for hours, so silence alone only triggers a
 // probe of `/healthcheck`; an answer counts as activity.
+import { requestWhole } from '../base/index.js';
 import { connectAddress } from '../cloudflared/metrics/index.js';
 
 /** Resolves true when something answered at `address` within `timeoutMs`; never rejects. */
 export type Probe = (address: string, timeoutMs: number) => Promise<boolean>;
 
-/** GET http://<address>/healthcheck. */
+/** cloudflared answers "OK"; the bound keeps a wrong server's answer from being read whole. */
+const MAX_BYTES = 4096;
+
+/** GET http://<address>/healthcheck, on node:http: Node's fetch would load undici for this alone (see http-request.ts). */
 export const healthcheckProbe: Probe = async (address, timeoutMs) => {
   try {
-    const res = await fetch(`http://${connectAddress(address)}/healthcheck`, { signal: AbortSignal.timeout(timeoutMs) });
-    await res.body?.cancel();
-    return res.ok;
+    const res = await requestWhole(new URL(`http://${connectAddress(address)}/healthcheck`), { signal: AbortSignal.timeout(timeoutMs), maxBytes: MAX_BYTES, tooLarge: (what) => new Error(`the answer is ${what}`) });
+    return res.status >= 200 && res.status < 300;
   } catch {
     return false;
   }
