@@ -37,6 +37,7 @@ describe('DropReports', () => {
     expect(records).toEqual([]);
     reports.start(log);
     expect(records.map((r) => r.event)).toEqual(['spool_drops_started']);
+    expect(vi.getTimerCount()).toBe(1);
     reports.dropped('loki', 40, 'overflow', 'info');
     reports.dropped('loki', 2, 'overflow', 'error');
     vi.advanceTimersByTime(30_000);
@@ -51,6 +52,8 @@ describe('DropReports', () => {
       'loki spool dropped 50 records (overflow) between 2026-12-07T20:00:00.000Z and 2026-12-07T20:00:30.000Z: info 48, error 2',
     ]);
     expect(ended[1]).toMatchObject({ count: 50, by_level: { info: 48, error: 2 } });
+    // No episode open: nothing runs at rest.
+    expect(vi.getTimerCount()).toBe(0);
     reports.stop();
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -59,8 +62,10 @@ describe('DropReports', () => {
     const records: LogRecord[] = [];
     const reports = new DropReports(1 << 20);
     reports.start(createLogger({ write: (r) => { records.push(r); } }, { level: 'info', labels: {} }));
+    expect(vi.getTimerCount()).toBe(0);
     reports.dropped('syslog', 3, 'overflow', 'warn');
     reports.stop();
+    expect(vi.getTimerCount()).toBe(0);
     expect(records.map((r) => [r.event, r.count])).toEqual([['spool_drops_started', undefined], ['spool_drops_ended', 3]]);
   });
 });

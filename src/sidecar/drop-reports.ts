@@ -27,24 +27,32 @@ export class DropReports {
     this.#report(false);
   }
 
-  /** Reports through `log` from now on, and checks every few seconds for episodes that ended. */
+  /** Reports through `log` from now on; while an episode is open, checks every few seconds whether it ended. */
   start(log: Logger): void {
     this.#log = log;
     this.#report(false);
-    this.#timer = setInterval(() => { this.#report(false); }, CHECK_MS);
-    this.#timer.unref();
   }
 
   /** Reports every open episode as ended (tunnelwatch stops). */
   stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
     this.#report(true);
   }
 
   #report(all: boolean): void {
     const log = this.#log;
     if (log === undefined) return;
+    this.#reportTo(log, all);
+    // No timer at rest: it runs only while an episode waits for its quiet minute.
+    if (this.#episodes.open && this.#timer === undefined) {
+      this.#timer = setInterval(() => { this.#report(false); }, CHECK_MS);
+      this.#timer.unref();
+    } else if (!this.#episodes.open && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #reportTo(log: Logger, all: boolean): void {
     for (const e of this.#episodes.begun()) {
       const why = e.reason === 'overflow' ? `over logs.spoolMaxBytes=${String(this.#spoolMaxBytes)}` : 'unreadable after a crash';
       const order = e.reason === 'overflow' ? ': repeats, then debug and info, then warnings and errors go first; the start-up records and each first error last' : '';

@@ -35,6 +35,11 @@ export class DropEpisodes {
     e.byLevel.set(level, (e.byLevel.get(level) ?? 0) + n);
   }
 
+  /** Whether an episode is open: one has yet to end. */
+  get open(): boolean {
+    return this.#open.size > 0;
+  }
+
   /** Episodes opened since the last call: report that they began. */
   begun(): DropEpisode[] {
     const out: DropEpisode[] = [];
