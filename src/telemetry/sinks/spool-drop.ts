@@ -2,11 +2,8 @@
 // being dropped, and a segment without that class. The spool applies what these find to its own state (positions,
 // counts, the active file), so the reading and the bookkeeping stay apart.
 import { join } from 'node:path';
-import { readRange, segName, type SpoolPosition } from './spool-files.js';
+import { readRange, type Segment, segName, type SpoolPosition } from './spool-files.js';
 import { countLevel, keptBytes, lineKeep, lineLevel, withoutKeep } from './spool-keep.js';
-
-/** A segment file; `kept`: bytes of its lines per keep class. */
-export interface Segment { seq: number; size: number; kept: number[] }
 
 export const comparePositions = (a: SpoolPosition, b: SpoolPosition): number => a.segment - b.segment || a.offset - b.offset;
 

@@ -3,6 +3,9 @@ import { open, rename } from 'node:fs/promises';
 /** On-disk helpers for the spool: segment names, line and position parsing, ranged reads, crash-safe replacement. */
 export interface SpoolPosition { segment: number; offset: number }
 
+/** A segment file; `kept`: bytes of its lines per keep class. */
+export interface Segment { seq: number; size: number; kept: number[] }
+
 export function segName(seq: number): string {
   return `seg-${String(seq).padStart(12, '0')}.jsonl`;
 }

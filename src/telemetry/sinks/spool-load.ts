@@ -2,8 +2,7 @@
 // consumed deleted, a partial last line (a crash mid-write, never acknowledged) cut off, and what is pending counted.
 import { mkdir, open, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Segment } from './spool-drop.js';
-import { readPosition, readRange, segName, type SpoolPosition } from './spool-files.js';
+import { readPosition, readRange, type Segment, segName, type SpoolPosition } from './spool-files.js';
 import { KEEP_CLASSES, keptBytes } from './spool-keep.js';
 
 export const newSegment = (seq: number, size = 0): Segment => ({ seq, size, kept: new Array<number>(KEEP_CLASSES).fill(0) });

@@ -2,8 +2,8 @@ import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineBytes } from '../logs/index.js';
-import { parseLine, readRange, segName, spoolLine, type SpoolPosition, syncDir, writeFileAtomic } from './spool-files.js';
-import { comparePositions as cmp, headDrop, type Segment, withoutClass } from './spool-drop.js';
+import { parseLine, readRange, type Segment, segName, spoolLine, type SpoolPosition, syncDir, writeFileAtomic } from './spool-files.js';
+import { comparePositions as cmp, headDrop, withoutClass } from './spool-drop.js';
 import { KEEP_CLASSES } from './spool-keep.js';
 import { countLines, loadSegments, newSegment } from './spool-load.js';
 
