@@ -139,10 +139,20 @@ describe('help', () => {
   });
 
   it('loads neither fastify nor the Cloudflare SDK to print a usage (built executable)', async () => {
-    // A resolve hook that fails the process the moment either is imported.
+    // Hooks that fail the process the moment either is loaded. The executable runs the bundle (scripts/bundle.ts),
+    // where fastify is inside a chunk: a chunk with fastify's error codes is fastify. The SDK is require()d.
     const dir = tempDir();
-    writeFileSync(join(dir, 'hooks.mjs'), "export async function resolve(s, c, next) { if (s === 'fastify' || s === 'cloudflare') throw new Error(`loaded ${s}`); return next(s, c); }\n");
-    writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n");
+    writeFileSync(join(dir, 'hooks.mjs'), "export async function load(u, c, next) { const r = await next(u, c); if (String(r.source ?? '').includes('FST_ERR_')) throw new Error('loaded fastify'); return r; }\n");
+    writeFileSync(
+      join(dir, 'register.mjs'),
+      [
+        "import Module, { register } from 'node:module';",
+        "register(new URL('./hooks.mjs', import.meta.url));",
+        'const load = Module._load;',
+        "Module._load = function (request, ...rest) { if (/^cloudflare(\\/|$)|\\/node_modules\\/cloudflare\\//.test(request)) throw new Error('loaded cloudflare'); return load.call(this, request, ...rest); };",
+        '',
+      ].join('\n'),
+    );
     const bin = (args: readonly string[]): Promise<Run> => runBin(args, { env: { NODE_OPTIONS: `--import ${join(dir, 'register.mjs')}` } });
     expect(await bin(['help', 'run'])).toEqual({ code: 0, stdout: COMMAND_USAGE.run, stderr: '' });
     expect(await bin(['help', 'demo'])).toEqual({ code: 0, stdout: COMMAND_USAGE.demo, stderr: '' });
