@@ -209,27 +209,11 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const problems = problemsOf(env);
   if (problems.length > 0) throw new TracingConfigError(`invalid OpenTelemetry settings: ${problems.join('; ')}`);
 
-  // Loaded only when tracing is on: the SDK brings every exporter (gRPC, protobuf) and slows every start, and the
-  // semantic conventions are some 300 kB of source kept in memory for two names.
-  const [{ NodeSDK }, { defaultResource, resourceFromAttributes }, { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION }] = await Promise.all([
-    import('@opentelemetry/sdk-node'),
-    import('@opentelemetry/resources'),
-    import('@opentelemetry/semantic-conventions'),
-  ]);
-
+  // Loaded only when tracing is on (otel-sdk.ts says why).
+  const { ATTR_SERVICE_NAME, startNodeSdk } = await import('./otel-sdk.js');
   const fallbackName = options.serviceName ?? DEFAULT_SERVICE_NAME;
   // Our values go under the env detector's, so OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES still win.
-  const resource = defaultResource().merge(resourceFromAttributes({
-    [ATTR_SERVICE_NAME]: fallbackName,
-    [ATTR_SERVICE_VERSION]: options.serviceVersion,
-    ...options.resourceAttributes,
-  }));
-  const sdk = withOtelEnv(env, () => {
-    // Traces only: tunnelwatch's metrics are Prometheus and its logs go through its own log pipeline.
-    const created = new NodeSDK({ resource, instrumentations: [], metricReaders: [], logRecordProcessors: [] });
-    created.start();
-    return created;
-  });
+  const sdk = withOtelEnv(env, () => startNodeSdk(fallbackName, options.serviceVersion, options.resourceAttributes ?? {}));
   let stopping: Promise<void> | undefined;
   return {
     enabled: true,
