@@ -20,7 +20,11 @@ const PATTERNS: readonly [RegExp, string | ((...groups: string[]) => string)][] 
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, `$1${MARK}@`],
 ];
 
-const SUSPECT = /eyJ|uthoriz|token|secret|passw|api.?key|auth-key|cookie|credential|:\/\/[^\s/]*@/i;
+// Two tests rather than one alternation: with the URL branch in it, the engine could not skip ahead on the words'
+// letters and the check took 1.6 times as long on a typical record.
+const SUSPECT_WORD = /eyJ|uthoriz|token|secret|passw|api.?key|auth-key|cookie|credential/i;
+const SUSPECT_URL = /:\/\/[^\s/]*@/;
+const suspect = (s: string): boolean => SUSPECT_WORD.test(s) || SUSPECT_URL.test(s);
 
 export class Redactor {
   readonly #secrets: readonly string[];
@@ -36,13 +40,13 @@ export class Redactor {
    * secrets are masked whatever their value.
    */
   mayNeed(serialised: string): boolean {
-    return SUSPECT.test(serialised) || this.#secrets.some((secret) => serialised.includes(secret));
+    return suspect(serialised) || this.#secrets.some((secret) => serialised.includes(secret));
   }
 
   text(s: string): string {
     let out = s;
     for (const secret of this.#secrets) if (out.includes(secret)) out = out.split(secret).join(MARK);
-    if (!SUSPECT.test(out)) return out;
+    if (!suspect(out)) return out;
     for (const [pattern, replacement] of PATTERNS) {
       out = typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement);
     }
