@@ -36,14 +36,17 @@ export interface SpoolBatch<T> {
   start: SpoolPosition;
   end: SpoolPosition;
 }
+/** A run of records appended together (JSON lines) with its append time, and each line's keep class and level. */
+interface Run { t: number; pieces: Buffer[]; keeps: readonly number[]; levels: readonly string[] }
+
 export interface SpoolStats { bytes: number; records: number; oldestAgeMs: number; dropped: number }
 
 export class Spool<T> {
   #segs: Segment[] = [];
   #pos: SpoolPosition = { segment: 1, offset: 0 };
   #fh: FileHandle | undefined;
-  /** Appended and not yet written: runs of records (JSON lines), each with its append time. */
-  #buffer: { t: number; pieces: Buffer[]; keeps: readonly number[]; levels: readonly string[] }[] = [];
+  /** Appended and not yet written. */
+  #buffer: Run[] = [];
   #pending = 0;
   #dropped = 0;
   /** Where the last peeked batch ends: records up to it are in a shipper's hands, being delivered. */
@@ -188,6 +191,23 @@ export class Spool<T> {
     if (this.#buffer.length === 0) return;
     const runs = this.#buffer;
     this.#buffer = [];
+    // Segments filled by this flush, still open: made durable with the active one at its end, in one wait.
+    const rolled: FileHandle[] = [];
+    let lines: number;
+    try {
+      lines = await this.#writeRuns(runs, rolled);
+      // fsyncs issued together share the file system's journal commits: one wait for the disk per flush, not three
+      // per segment rolled (the full segment, the directory naming the new one, then the new one).
+      await Promise.all([this.#fh?.sync(), ...rolled.map((fh) => fh.sync()), rolled.length > 0 ? syncDir(this.#o.dir) : undefined]);
+    } finally {
+      await Promise.allSettled(rolled.map((fh) => fh.close()));
+    }
+    this.#pending += lines;
+    await this.#enforceBound();
+  }
+
+  /** Writes `runs` as spool lines, rolling to a new segment when one is full (into `rolled`); returns the lines written. */
+  async #writeRuns(runs: readonly Run[], rolled: FileHandle[]): Promise<number> {
     // Lines are built in #out, whose first `fill` bytes are written when it is full, when the segment is, and at the end.
     let fill = 0;
     let lines = 0;
@@ -215,7 +235,7 @@ export class Spool<T> {
           // The line starts the next segment, unless the active one is empty (a longer line gets a segment of its own).
           if (size + fill > 0 && size + end > this.#o.segmentBytes) {
             await this.#writeOut(fill);
-            await this.#roll();
+            rolled.push(await this.#roll());
             this.#out.copyWithin(0, fill, end);
             end -= fill;
           }
@@ -226,9 +246,7 @@ export class Spool<T> {
       }
     }
     await this.#writeOut(fill);
-    await this.#fh?.sync();
-    this.#pending += lines;
-    await this.#enforceBound();
+    return lines;
   }
 
   /** The segment appended to; throws once the spool is closed. */
@@ -246,14 +264,13 @@ export class Spool<T> {
     return 0;
   }
 
-  /** Makes the active segment durable and closes it, then starts the next one. */
-  async #roll(): Promise<void> {
-    const current = this.#active();
-    await this.#fh?.sync();
-    await this.#fh?.close();
-    this.#segs.push(newSegment(current.seq + 1));
+  /** Starts the next segment; returns the full one's handle, open, for the flush to sync and close. */
+  async #roll(): Promise<FileHandle> {
+    const full = this.#fh;
+    if (full === undefined) throw new Error('spool is closed');
+    this.#segs.push(newSegment(this.#active().seq + 1));
     await this.#openActive();
-    await syncDir(this.#o.dir);
+    return full;
   }
 
   /** Over the bound, class by class from the least useful: first the oldest of a class, then the class wherever else it is. */
