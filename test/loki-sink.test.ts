@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogRecord } from '../src/telemetry/logs/log-record.js';
+import { decodeLokiEntry } from '../src/telemetry/sinks/loki-entry.js';
 import type { LokiRecord } from '../src/telemetry/sinks/loki-push.js';
 import { openLokiSink, streamLabels } from '../src/telemetry/sinks/loki-sink.js';
 
@@ -11,7 +12,7 @@ beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'loki-sink-')); });
 afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
 
 describe('openLokiSink entry', () => {
-  it('is JSON.stringify of the LokiRecord, with strictly increasing timestamps and each stream its labels', async () => {
+  it('holds the LokiRecord with the line as JSON, strictly increasing timestamps and each stream its labels', async () => {
     // Nothing listens there: the shipper is never started.
     const sink = await openLokiSink({ url: 'http://127.0.0.1:9', labels: { env: 'test' }, batchMaxRecords: 10, batchMaxBytes: 1 << 20 }, { dir, maxBytes: 1 << 20 });
     const fixed = { job: 'tunnelwatch', env: 'test' };
@@ -27,7 +28,9 @@ describe('openLokiSink entry', () => {
     ];
     records.forEach((record, i) => {
       const line = JSON.stringify(record);
-      expect(sink.entry(record, line)).toBe(JSON.stringify({ ...expected[i], line }));
+      const entry = sink.entry(record, line);
+      expect(JSON.parse(entry)).toEqual({ timestampNs: expected[i]?.timestampNs, labels: expected[i]?.labels, json: record });
+      expect(decodeLokiEntry(entry)).toEqual({ ...expected[i], line });
     });
     await sink.stop(0);
   });

@@ -3,6 +3,7 @@
 // millisecond, and they are fixed at append time so a resend after a crash is deduplicated by Loki.
 import { join } from 'node:path';
 import type { Settings } from '../../config/index.js';
+import { decodeLokiEntry, lokiEntry } from './loki-entry.js';
 import type { LokiRecord } from './loki-push.js';
 import { LokiShipper } from './loki-shipper.js';
 import type { DrainOptions } from './spool-drain.js';
@@ -60,7 +61,7 @@ export interface LokiSinkExtras {
 }
 
 export async function openLokiSink(loki: LokiSettings, place: SpoolPlace, extra: LokiSinkExtras = {}): Promise<SpoolShipperSink<LokiRecord>> {
-  const spool = await Spool.open<LokiRecord>({ dir: join(place.dir, 'loki'), maxBytes: place.maxBytes, ...(place.onDrop === undefined ? {} : { onDrop: place.onDrop }) });
+  const spool = await Spool.open<LokiRecord>({ dir: join(place.dir, 'loki'), maxBytes: place.maxBytes, decode: decodeLokiEntry, ...(place.onDrop === undefined ? {} : { onDrop: place.onDrop }) });
   const shipper = new LokiShipper({
     spool,
     url: new URL('loki/api/v1/push', loki.url.endsWith('/') ? loki.url : `${loki.url}/`).toString(),
@@ -80,8 +81,6 @@ export async function openLokiSink(loki: LokiSettings, place: SpoolPlace, extra:
     let ns = BigInt(Math.trunc(record.time)) * 1_000_000n;
     if (ns <= lastNs) ns = lastNs + 1n;
     lastNs = ns;
-    const labels = labelsOf(record);
-    // JSON.stringify of the LokiRecord { timestampNs, line, labels }, without walking its labels again.
-    return `{"timestampNs":"${ns.toString()}","line":${JSON.stringify(line)},"labels":${labels}}`;
+    return lokiEntry(ns.toString(), labelsOf(record), line);
   });
 }

@@ -61,11 +61,21 @@ export function spoolLine(out: Buffer, at: number, head: Buffer, record: Uint8Ar
   return out.writeUInt16BE(0x7d0a, end); // "}\n"
 }
 
-/** One spool line `{"t":<append ms>,"r":<record>}`; undefined when corrupt. */
-export function parseLine(text: string): { t: number; r: unknown } | undefined {
+// The head spoolLine writes (`{"t":<ms>,"k":<class>,"l":"<level>","r":`); the class and level are missing from lines
+// written by earlier versions.
+const HEAD = /^\{"t":(\d+),(?:"k":\d+,)?(?:"l":"[a-z]*",)?"r":/;
+
+/**
+ * One spool line cut into its append time and its record's JSON, which is left for the spool's decoder to read;
+ * undefined when corrupt.
+ */
+export function splitLine(text: string): { t: number; record: string } | undefined {
+  const head = HEAD.exec(text);
+  if (head !== null && text.endsWith('}')) return { t: Number(head[1]), record: text.slice(head[0].length, -1) };
+  // Any other order of the same keys is still a spool line.
   try {
     const v = JSON.parse(text) as { t?: unknown; r?: unknown } | null;
-    return v && typeof v.t === 'number' && 'r' in v ? { t: v.t, r: v.r } : undefined;
+    return v && typeof v.t === 'number' && 'r' in v ? { t: v.t, record: JSON.stringify(v.r) } : undefined;
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineBytes } from '../logs/index.js';
-import { parseLine, readRange, type Segment, segName, spoolLine, type SpoolPosition, syncDir, writeFileAtomic } from './spool-files.js';
+import { readRange, type Segment, segName, splitLine, spoolLine, type SpoolPosition, syncDir, writeFileAtomic } from './spool-files.js';
 import { comparePositions as cmp, headDrop, withoutClass } from './spool-drop.js';
 import { KEEP_CLASSES } from './spool-keep.js';
 import { countLines, loadSegments, newSegment } from './spool-load.js';
@@ -16,13 +16,15 @@ import { countLines, loadSegments, newSegment } from './spool-load.js';
  * warnings and errors, then the essential ones), oldest first within a class: from the head while the oldest are of
  * that class, then by rewriting later segments without it.
  */
-export interface SpoolOptions {
+export interface SpoolOptions<T = unknown> {
   dir: string;
   /** Bound on pending bytes; over it, records are dropped (by keep class, then oldest first) and counted. */
   maxBytes: number;
   /** A new segment is started when the active one would grow past this. Default 1 MiB. */
   segmentBytes?: number;
   now?: () => number;
+  /** A record's JSON (as its sink wrote it) to the record; undefined when it is corrupt. Default JSON.parse. */
+  decode?: (json: string) => T | undefined;
   /** Records dropped, by reason and level ('' when the line does not say: corrupt, or written before levels were). */
   onDrop?: (count: number, reason: 'overflow' | 'corrupt', level: string) => void;
 }
@@ -41,6 +43,14 @@ interface Run { t: number; pieces: Buffer[]; keeps: readonly number[]; levels: r
 
 export interface SpoolStats { bytes: number; records: number; oldestAgeMs: number; dropped: number }
 
+function parseJson(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+}
+
 export class Spool<T> {
   #segs: Segment[] = [];
   #pos: SpoolPosition = { segment: 1, offset: 0 };
@@ -56,13 +66,13 @@ export class Spool<T> {
   #lock: Promise<unknown> = Promise.resolve();
   /** Reused by every flush to build lines in: fresh memory for each batch would cost a page fault per 4 KiB. */
   #out = Buffer.allocUnsafe(1 << 20);
-  readonly #o: Required<Omit<SpoolOptions, 'onDrop'>> & Pick<SpoolOptions, 'onDrop'>;
+  readonly #o: Required<Omit<SpoolOptions<T>, 'onDrop'>> & Pick<SpoolOptions<T>, 'onDrop'>;
 
-  private constructor(o: SpoolOptions) {
-    this.#o = { segmentBytes: 1 << 20, now: Date.now, ...o };
+  private constructor(o: SpoolOptions<T>) {
+    this.#o = { segmentBytes: 1 << 20, now: Date.now, decode: (json) => parseJson(json) as T | undefined, ...o };
   }
 
-  static async open<T>(o: SpoolOptions): Promise<Spool<T>> {
+  static async open<T>(o: SpoolOptions<T>): Promise<Spool<T>> {
     const s = new Spool<T>(o);
     await s.#load();
     return s;
@@ -96,8 +106,12 @@ export class Spool<T> {
         for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, at)) {
           const n = b.records.length + b.corrupt;
           if (n >= maxRecords || (n > 0 && bytes + nl + 1 - at > maxBytes)) return b;
-          const parsed = parseLine(buf.toString('utf8', at, nl));
-          if (parsed) { b.records.push(parsed.r as T); b.appendedAtMs.push(parsed.t); } else b.corrupt++;
+          const line = splitLine(buf.toString('utf8', at, nl));
+          const record = line === undefined ? undefined : this.#o.decode(line.record);
+          if (line !== undefined && record !== undefined) {
+            b.records.push(record);
+            b.appendedAtMs.push(line.t);
+          } else b.corrupt++;
           bytes += nl + 1 - at;
           at = nl + 1;
           b.end = { segment: seg.seq, offset: from + at };
@@ -133,7 +147,7 @@ export class Spool<T> {
       if (this.#pending > 0 && head) {
         const buf = await readRange(join(this.#o.dir, segName(head.seq)), this.#pos.offset, Math.min(head.size, this.#pos.offset + 65536));
         const nl = buf.indexOf(10);
-        const p = nl >= 0 ? parseLine(buf.toString('utf8', 0, nl)) : undefined;
+        const p = nl >= 0 ? splitLine(buf.toString('utf8', 0, nl)) : undefined;
         if (p) oldestAgeMs = Math.max(0, this.#o.now() - p.t);
       }
       return { bytes, records: this.#pending, oldestAgeMs, dropped: this.#dropped };
