@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseExposition } from '../src/cloudflared/metrics/index.js';
 import { encodeTunnelToken } from '../src/cloudflared/token.js';
 import { reserveDeadPort } from '../src/emulator/origins.js';
-import { BIN, launchNodeFlags } from './launcher.js';
+import { BIN, launchEnv, launchNodeFlags } from './launcher.js';
 import { freePort, waitFor } from './obs-servers.js';
 import { realConnectorBinaries } from './real-connector.js';
 import { peakRssBytes, rssBytes, sleep, terminate } from './support.js';
@@ -85,6 +85,7 @@ async function startFlood(dir: string, binary: string, env: Readonly<Record<stri
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...process.env,
+      ...launchEnv(),
       TUNNELWATCH_CLOUDFLARED_TOKEN: encodeTunnelToken({ accountTag: '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e', tunnelId: '3a5c7e9b-1d2f-4a6b-8c0d-2e4f6a8b0c1d', secret: Buffer.from('flood bench secret') }),
       TUNNELWATCH_CLOUDFLARED_METRICS: '127.0.0.1:0',
       TUNNELWATCH_SERVER_LISTEN: address,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiEmulator } from '../src/emulator/api/main.js';
 import { startHttpOrigin } from '../src/emulator/origins.js';
-import { BIN, launchNodeFlags } from './launcher.js';
+import { BIN, launchEnv, launchNodeFlags } from './launcher.js';
 import { LoopbackEdge } from './loopback-edge.js';
 import { realConnectorBinaries } from './real-connector.js';
 import { waitFor } from './obs-servers.js';
@@ -42,6 +42,7 @@ async function round(bins: { cloudflared: string; edge: string }): Promise<numbe
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
+      ...launchEnv(),
       TUNNELWATCH_CLOUDFLARED_TOKEN: api.tunnelToken(ACCOUNT, TUNNEL) ?? '',
       TUNNELWATCH_CLOUDFLARED_PROTOCOL: 'http2',
       TUNNELWATCH_CLOUDFLARED_CONFIG: config,

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
-import { BIN, launchNodeFlags } from './launcher.js';
+import { BIN, launchEnv, launchNodeFlags } from './launcher.js';
 import { closeHttp, httpRequest, rssBytes, ROOT, sleep, terminate } from './support.js';
 
 const SOAK_S = Number(process.env.BENCH_SOAK_S ?? 600);
@@ -66,6 +66,7 @@ const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 // --trace-gc prints the live heap after every full collection: the floor a leak raises, free of GC timing.
 const child = spawn(process.execPath, [...launchNodeFlags(), '--trace-gc', BIN, 'demo', '--listen', '127.0.0.1:0', '--time-scale', String(1 / SPEEDUP), ...fasterSettings()], {
   cwd: ROOT,
+  env: { ...process.env, ...launchEnv() },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let address: string | undefined;

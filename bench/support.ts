@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { BIN, launchNodeFlags } from './launcher.js';
+import { BIN, launchEnv, launchNodeFlags } from './launcher.js';
 
 /** The repository root, from dist/bench/support.js as from bench/support.ts. */
 export const ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url));
@@ -141,7 +141,7 @@ export async function startTunnelwatch(
 ): Promise<Tunnelwatch> {
   const child = spawn(process.execPath, [...launchNodeFlags(), ...nodeArgs, BIN, 'run', '--cloudflared', 'emulator', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...launchEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let address: string | undefined;
@@ -202,7 +202,7 @@ export interface ApiProcess {
 
 /** `tunnelwatch emulate api --state <seedFile>` as its own process; resolves once it printed where it listens. */
 export async function startApiProcess(seedFile: string): Promise<ApiProcess> {
-  const child = spawn(process.execPath, [...launchNodeFlags(), BIN, 'emulate', 'api', '--state', seedFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...launchNodeFlags(), BIN, 'emulate', 'api', '--state', seedFile], { cwd: ROOT, env: { ...process.env, ...launchEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
   const lines = createInterface({ input: child.stdout });

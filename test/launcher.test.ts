@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { BIN, launchNodeFlags } from '../bench/launcher.js';
+import { BIN, launchEnv, launchNodeFlags } from '../bench/launcher.js';
 import { ROOT } from './helpers/cli.js';
 
 describe('the launcher, bin/tunnelwatch', () => {
@@ -14,18 +14,22 @@ describe('the launcher, bin/tunnelwatch', () => {
     expect(launchNodeFlags()).toEqual(['--max-semi-space-size=8', '--heap-growing-percent=20']);
   });
 
-  it('says which line is wrong when its first line is not `env -S node` with flags', () => {
+  it('starts it with two malloc arenas', () => {
+    expect(launchEnv()).toEqual({ MALLOC_ARENA_MAX: '2' });
+  });
+
+  it('says which line is wrong when its first line is not `env -S` with variables, node and flags', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tw-launcher-'));
     try {
       const bin = join(dir, 'tunnelwatch');
       writeFileSync(bin, '#!/usr/bin/env node\n');
-      expect(() => launchNodeFlags(bin)).toThrow(`${bin}: the first line should be "#!/usr/bin/env -S node [--flag ...]", found "#!/usr/bin/env node"`);
+      expect(() => launchNodeFlags(bin)).toThrow(`${bin}: the first line should be "#!/usr/bin/env -S [NAME=value ...] node [--flag ...]", found "#!/usr/bin/env node"`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('run as a program, gives Node those flags', async () => {
+  it('run as a program, gives Node those flags and variables', async () => {
     const child = spawn(BIN, ['emulate', 'api', '--listen', '127.0.0.1:0'], { cwd: ROOT, env: { PATH: process.env.PATH, CLOUDFLARE_API_TOKEN: 'launcher-test' }, stdio: ['ignore', 'pipe', 'inherit'] });
     const closed = new Promise((resolve) => child.once('close', resolve));
     try {
@@ -37,6 +41,8 @@ describe('the launcher, bin/tunnelwatch', () => {
       expect(first).toContain('"url"');
       const argv = readFileSync(`/proc/${String(child.pid)}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
       expect(argv.slice(1)).toEqual([...launchNodeFlags(), BIN, 'emulate', 'api', '--listen', '127.0.0.1:0']);
+      const environ = readFileSync(`/proc/${String(child.pid)}/environ`, 'utf8').split('\0');
+      for (const [name, value] of Object.entries(launchEnv())) expect(environ).toContain(`${name}=${value}`);
     } finally {
       child.kill('SIGTERM');
       await closed;

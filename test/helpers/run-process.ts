@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { BIN, launchNodeFlags } from '../../bench/launcher.js';
+import { BIN, launchEnv, launchNodeFlags } from '../../bench/launcher.js';
 import { StuckReport } from './stuck-report.js';
 
 const FAKE_LOKI = fileURLToPath(new URL('../servers/fake-loki.ts', import.meta.url));
@@ -67,7 +67,7 @@ export class TunnelwatchRun {
 
   constructor(env: Readonly<Record<string, string>>, args: readonly string[], connector = 'emulator') {
     this.child = spawn(process.execPath, [...launchNodeFlags(), ...this.report.nodeArgs, BIN, 'run', '--cloudflared', connector, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', ...launchEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout?.on('data', (chunk: Buffer) => { this.#onStdout(chunk.toString('utf8')); });
