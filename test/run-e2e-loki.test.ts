@@ -58,7 +58,7 @@ describe('tunnelwatch run → Loki, end to end', () => {
     const fake = await p.fakeLoki();
     const run = p.run(runEnv(p.tempDir('tw-e2e-loki-'), fake.base));
     const { edge } = await run.ports();
-    await run.registered();
+    await run.serving();
     await fake.post('/script', new Array<string>(5000).fill('503').join(','));
 
     expect(not502(await steadyLoad(edge, 200, 10))).toEqual([]);
@@ -85,7 +85,7 @@ describe('tunnelwatch run → Loki, end to end', () => {
     const env = runEnv(spool, `http://127.0.0.1:${String(port)}`);
     const first = p.run(env);
     const { edge } = await first.ports();
-    await first.registered();
+    await first.serving();
     const oldConnector = await first.connectorPid();
     expect(not502(await steadyLoad(edge, 100, 10))).toEqual([]);
     await first.until(() => (first.rays().length >= 100 ? true : undefined), '100 origin errors on stdout');
@@ -100,7 +100,7 @@ describe('tunnelwatch run → Loki, end to end', () => {
     const fake = await p.fakeLoki(port);
     const second = p.run(env);
     const ports = await second.ports();
-    await second.registered();
+    await second.serving();
     const stale = second.records.find((r) => r.source === 'tunnelwatch' && typeof r.msg === 'string' && r.msg.includes('left running by a previous tunnelwatch'));
     if (orphaned) expect(stale?.pid).toBe(oldConnector);
     expect(isGone(oldConnector)).toBe(true);
@@ -120,7 +120,7 @@ describe('tunnelwatch run → Loki, end to end', () => {
     const fake = await p.fakeLoki();
     const run = p.run(runEnv(p.tempDir('tw-e2e-loki-'), fake.base));
     const { edge } = await run.ports();
-    await run.registered();
+    await run.serving();
     const before = (await fake.requests()).length;
     await fake.post('/script', '429:retry-after=1');
 
@@ -142,7 +142,7 @@ describe('tunnelwatch run → Loki, end to end', () => {
     const spool = p.tempDir('tw-e2e-loki-');
     const run = p.run(runEnv(spool, fake.base));
     const { edge } = await run.ports();
-    await run.registered();
+    await run.serving();
     await fake.post('/script', '401,401,401');
     expect(not502(await steadyLoad(edge, 10, 10))).toEqual([]);
     const outage = await run.until(() => ownRecord(run, 'cannot ship to loki:'), 'the outage record');
@@ -159,7 +159,7 @@ describe('tunnelwatch run → Loki, end to end', () => {
     const spool = p.tempDir('tw-e2e-loki-');
     const run = p.run(runEnv(spool, fake.base));
     const { edge } = await run.ports();
-    await run.registered();
+    await run.serving();
     // Hold the lines back (Loki busy) until the ray to reject is known from stdout.
     await fake.post('/script', new Array<string>(1000).fill('503:retry-after=1').join(','));
     expect(not502(await steadyLoad(edge, 30, 10))).toEqual([]);

@@ -164,6 +164,15 @@ export class TunnelwatchRun {
     await this.until(() => this.records.find((r) => r.source === 'cloudflared' && r.event === 'registered'), 'a registered connection');
   }
 
+  /**
+   * A registered connection and the tunnel's configuration from the edge applied: until it arrives the connector
+   * answers every request with its default rule's 503, as cloudflared does.
+   */
+  async serving(): Promise<void> {
+    await this.registered();
+    await this.until(() => this.records.find((r) => r.source === 'cloudflared' && r.event === 'config_updated'), 'the configuration from the edge applied');
+  }
+
   /** cfRays of the origin-error records on stdout, in stdout order. */
   rays(): string[] {
     return this.records.flatMap((r) => cfRay(r) ?? []);
