@@ -2,6 +2,7 @@
 // the entry as it is, after the labels: writing it costs no escaping, and reading it back is a cut at known places
 // instead of a parse (the push body escapes it once, as it must). Entries written by earlier versions, with the line
 // as a JSON string, are still read. Pure.
+import { parseJsonObject } from '../../cloudflared/log/index.js';
 import type { LokiRecord } from './loki-push.js';
 
 const NS = '{"timestampNs":"';
@@ -25,13 +26,8 @@ const MAX_LABEL_SETS = 1000;
 function labelsFrom(json: string): Readonly<Record<string, string>> | undefined {
   const known = labelSets.get(json);
   if (known !== undefined) return known;
-  let labels: unknown;
-  try {
-    labels = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (!isLabels(labels)) return undefined;
+  const labels = parseJsonObject(json);
+  if (labels === undefined || !isLabels(labels)) return undefined;
   if (labelSets.size >= MAX_LABEL_SETS) labelSets.clear();
   labelSets.set(json, labels);
   return labels;
@@ -54,13 +50,8 @@ export function decodeLokiEntry(text: string): LokiRecord | undefined {
       if (DIGITS.test(timestampNs) && labels !== undefined && line.startsWith('{')) return { timestampNs, line, labels };
     }
   }
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const { timestampNs, line, labels } = v as Partial<Record<keyof LokiRecord, unknown>>;
+  const v = parseJsonObject(text);
+  if (v === undefined) return undefined;
+  const { timestampNs, line, labels } = v;
   return typeof timestampNs === 'string' && DIGITS.test(timestampNs) && typeof line === 'string' && isLabels(labels) ? { timestampNs, line, labels } : undefined;
 }
